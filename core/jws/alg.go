@@ -1,0 +1,136 @@
+package jws
+
+import "strings"
+
+// Algorithm identifies a JWS signature algorithm (RFC 7518 §3, RFC 8037,
+// RFC 9864). The zero value is [Unknown]. Algorithms are small integers so
+// that sets of them are bit masks ([AlgorithmSet]) checked without
+// allocation on the hot path.
+type Algorithm uint8
+
+// The algorithms jwksauth knows. [None] is known so that it can be named in
+// errors; it never verifies.
+const (
+	Unknown Algorithm = iota
+	None
+	RS256
+	RS384
+	RS512
+	PS256
+	PS384
+	PS512
+	ES256
+	ES384
+	ES512
+	EdDSA   // "EdDSA" (RFC 8037): Ed25519 keys only in jwksauth.
+	Ed25519 // "Ed25519", the fully-specified name of RFC 9864.
+	HS256
+	HS384
+	HS512
+	numAlgorithms
+)
+
+var algNames = [numAlgorithms]string{
+	Unknown: "",
+	None:    "none",
+	RS256:   "RS256", RS384: "RS384", RS512: "RS512",
+	PS256: "PS256", PS384: "PS384", PS512: "PS512",
+	ES256: "ES256", ES384: "ES384", ES512: "ES512",
+	EdDSA: "EdDSA", Ed25519: "Ed25519",
+	HS256: "HS256", HS384: "HS384", HS512: "HS512",
+}
+
+// String returns the algorithm's registered name ("RS256"), or "" for
+// [Unknown].
+func (a Algorithm) String() string {
+	if a >= numAlgorithms {
+		return ""
+	}
+	return algNames[a]
+}
+
+// ParseAlgorithm returns the algorithm registered under name, matched
+// exactly (JOSE names are case-sensitive), or [Unknown].
+func ParseAlgorithm(name string) Algorithm {
+	for a := None; a < numAlgorithms; a++ {
+		if algNames[a] == name {
+			return a
+		}
+	}
+	return Unknown
+}
+
+// ParseAlgorithmBytes is [ParseAlgorithm] for a byte slice; it does not
+// allocate.
+func ParseAlgorithmBytes(name []byte) Algorithm {
+	for a := None; a < numAlgorithms; a++ {
+		if algNames[a] == string(name) {
+			return a
+		}
+	}
+	return Unknown
+}
+
+// IsSymmetric reports whether a is an HMAC algorithm (HS256/384/512).
+func (a Algorithm) IsSymmetric() bool { return a == HS256 || a == HS384 || a == HS512 }
+
+// AlgorithmSet is a set of algorithms as a bit mask.
+type AlgorithmSet uint32
+
+// Algorithms returns the set holding algs.
+func Algorithms(algs ...Algorithm) AlgorithmSet {
+	var s AlgorithmSet
+	for _, a := range algs {
+		s = s.With(a)
+	}
+	return s
+}
+
+// With returns s with a added. Adding [Unknown] or [None] leaves s as it is:
+// neither ever verifies.
+func (s AlgorithmSet) With(a Algorithm) AlgorithmSet {
+	if a <= None || a >= numAlgorithms {
+		return s
+	}
+	return s | 1<<a
+}
+
+// Has reports whether a is in s.
+func (s AlgorithmSet) Has(a Algorithm) bool { return a < numAlgorithms && s&(1<<a) != 0 }
+
+// Intersect returns the algorithms in both s and o.
+func (s AlgorithmSet) Intersect(o AlgorithmSet) AlgorithmSet { return s & o }
+
+// Empty reports whether s holds no algorithm.
+func (s AlgorithmSet) Empty() bool { return s == 0 }
+
+// List returns the algorithms of s in the order of their constants.
+func (s AlgorithmSet) List() []Algorithm {
+	var out []Algorithm
+	for a := None; a < numAlgorithms; a++ {
+		if s.Has(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// String returns the names of s, comma-separated.
+func (s AlgorithmSet) String() string {
+	var b strings.Builder
+	for _, a := range s.List() {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
+// Asymmetric is every public-key algorithm jwksauth verifies: the default
+// allowlist of an issuer.
+var Asymmetric = Algorithms(RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519)
+
+// Symmetric is the HMAC algorithms, allowed only for an issuer with an
+// explicitly configured symmetric key.
+var Symmetric = Algorithms(HS256, HS384, HS512)

@@ -1,0 +1,3 @@
+module github.com/jwksauth/jwksauth
+
+go 1.26
