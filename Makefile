@@ -1,0 +1,86 @@
+# jwksauth: every target loops over every Go module of the repository, since
+# `go test ./...` never crosses a go.mod boundary.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+GO ?= go
+
+# Every module: the core at the root, each adapter, each example, the benchmarks.
+MODULES := $(shell find . -name go.mod -not -path './.tools/*' -not -path '*/node_modules/*' -printf '%h\n' | sort)
+
+TOOLS := $(CURDIR)/.tools
+STATICCHECK := $(TOOLS)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+FUZZTIME ?= 30s
+BENCHTIME ?= 1s
+BENCH ?= .
+FRAMEWORK ?= nethttp
+
+.PHONY: all test lint fmt vet staticcheck standalone bench fuzz tools tidy modules
+
+all: lint test
+
+modules:
+	@printf '%s\n' $(MODULES)
+
+## test: every module's tests with the race detector.
+test:
+	@for m in $(MODULES); do \
+		echo "== go test -race $$m"; \
+		(cd $$m && $(GO) test -race -count=1 ./...); \
+	done
+
+## lint: gofmt, go vet and staticcheck on every module, and every module built
+## and tested on its own (GOWORK=off) so that none leans on the workspace.
+lint: fmt vet staticcheck standalone
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	@for m in $(MODULES); do \
+		echo "== go vet $$m"; \
+		(cd $$m && $(GO) vet ./...); \
+	done
+
+staticcheck: $(STATICCHECK)
+	@for m in $(MODULES); do \
+		echo "== staticcheck $$m"; \
+		(cd $$m && $(STATICCHECK) ./...); \
+	done
+
+standalone:
+	@for m in $(MODULES); do \
+		echo "== GOWORK=off build+test $$m"; \
+		(cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) test -count=1 ./... >/dev/null); \
+	done
+
+tools: $(STATICCHECK)
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## bench: every module's benchmarks (BENCH=regexp, BENCHTIME=1s).
+bench:
+	@for m in $(MODULES); do \
+		echo "== go test -bench $$m"; \
+		(cd $$m && $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./...); \
+	done
+
+## fuzz: every fuzz target of every module for FUZZTIME each.
+fuzz:
+	@for m in $(MODULES); do \
+		(cd $$m && for p in $$($(GO) list ./...); do \
+			for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz' || true); do \
+				echo "== fuzz $$p $$f ($(FUZZTIME))"; \
+				$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$p; \
+			done; \
+		done); \
+	done
+
+## tidy: go mod tidy in every module.
+tidy:
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
