@@ -1,6 +1,13 @@
 package jws
 
-import "strings"
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"strings"
+)
 
 // Algorithm identifies a JWS signature algorithm (RFC 7518 §3, RFC 8037,
 // RFC 9864). The zero value is [Unknown]. Algorithms are small integers so
@@ -134,3 +141,87 @@ var Asymmetric = Algorithms(RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES3
 // Symmetric is the HMAC algorithms, allowed only for an issuer with an
 // explicitly configured symmetric key.
 var Symmetric = Algorithms(HS256, HS384, HS512)
+
+// MinRSAKeyBits is the smallest RSA modulus, in bits, jwksauth verifies
+// with (RFC 7518 §3.3 and §3.5 require 2048 bits or more).
+const MinRSAKeyBits = 2048
+
+// rsaAlgorithms is every RSA algorithm, PKCS #1 v1.5 and PSS.
+var rsaAlgorithms = Algorithms(RS256, RS384, RS512, PS256, PS384, PS512)
+
+// AlgorithmsFor returns the set of algorithms that key can verify, from its
+// type, curve and size alone:
+//
+//   - *[rsa.PublicKey] of at least [MinRSAKeyBits] bits: RS256, RS384, RS512,
+//     PS256, PS384, PS512; a smaller RSA key: the empty set;
+//   - *[ecdsa.PublicKey] on P-256: ES256; P-384: ES384; P-521: ES512
+//     (RFC 7518 §3.4 binds each curve to one hash); other curves: empty;
+//   - [ed25519.PublicKey] of 32 bytes: EdDSA (RFC 8037) and Ed25519 (RFC 9864);
+//   - anything else, a nil key or a []byte in particular: the empty set.
+//
+// AlgorithmsFor never returns an HMAC algorithm, even for a []byte: treating
+// public key material as an HMAC secret is the classic algorithm-confusion
+// attack. Use [AlgorithmsForSecret] for an explicitly configured secret. The
+// key-set loader calls AlgorithmsFor once per key, off the request path.
+func AlgorithmsFor(key crypto.PublicKey) AlgorithmSet {
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k == nil || k.N == nil || k.N.BitLen() < MinRSAKeyBits {
+			return 0
+		}
+		return rsaAlgorithms
+	case *ecdsa.PublicKey:
+		if k == nil {
+			return 0
+		}
+		switch k.Curve {
+		case elliptic.P256():
+			return Algorithms(ES256)
+		case elliptic.P384():
+			return Algorithms(ES384)
+		case elliptic.P521():
+			return Algorithms(ES512)
+		}
+		return 0
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return 0
+		}
+		return Algorithms(EdDSA, Ed25519)
+	}
+	return 0
+}
+
+// AlgorithmsForSecret returns the HMAC algorithms an explicitly configured
+// secret may verify: RFC 7518 §3.2 requires a key at least as long as the
+// hash output, so a secret of 32 bytes or more allows HS256, of 48 or more
+// also HS384, of 64 or more also HS512. A shorter secret gets the empty set.
+func AlgorithmsForSecret(secret []byte) AlgorithmSet {
+	var s AlgorithmSet
+	for _, a := range [...]Algorithm{HS256, HS384, HS512} {
+		if len(secret) >= a.hash().Size() {
+			s = s.With(a)
+		}
+	}
+	return s
+}
+
+// Fits reports whether a can be verified with key, that is whether
+// [AlgorithmsFor](key) holds a. It is never true for an HMAC algorithm; see
+// [AlgorithmsForSecret].
+func (a Algorithm) Fits(key crypto.PublicKey) bool { return AlgorithmsFor(key).Has(a) }
+
+// hash returns the hash function of a (SHA-256 for RS256, ES256, PS256 and
+// HS256, and so on), or 0 for algorithms that hash internally (EdDSA) or do
+// not verify.
+func (a Algorithm) hash() crypto.Hash {
+	switch a {
+	case RS256, PS256, ES256, HS256:
+		return crypto.SHA256
+	case RS384, PS384, ES384, HS384:
+		return crypto.SHA384
+	case RS512, PS512, ES512, HS512:
+		return crypto.SHA512
+	}
+	return 0
+}

@@ -1,0 +1,375 @@
+package jws
+
+import (
+	"bytes"
+	"encoding/base64"
+	"slices"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/valyala/fastjson"
+)
+
+// DefaultMaxTokenSize is the size cap, in bytes, of a token when
+// [Parser.MaxTokenSize] is zero: 16 KiB, far above any access token an
+// identity provider issues (typically under 2 KiB) and small enough that
+// decoding an oversized token is never a cost an attacker can inflate.
+const DefaultMaxTokenSize = 16 << 10
+
+// b64 decodes strict, unpadded base64url (RFC 7515 §2): '=' padding, '+',
+// '/', spaces and non-zero trailing bits are rejected. It is never modified.
+// The decoder still skips '\r' and '\n', so [Parser.Parse] rejects them
+// before decoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+// Header is the part of a JWS Protected Header jwksauth uses.
+//
+// The string fields of a Header returned by [Parser.Parse] are zero-copy
+// views into the Parser's buffer: they are valid only until the next call to
+// Parse on the same Parser (or until the Parser is put back into its pool).
+// Using them for a map lookup or a comparison is fine; a caller that keeps one
+// longer must copy it with [strings.Clone] or [Header.Clone].
+//
+// The key-locating header parameters "jku", "x5u", "jwk", "x5c", "x5t" and
+// "x5t#S256" are never used to find a key: trusting a key or a URL that the
+// token itself names would let anyone sign tokens. The parser ignores them
+// and does not surface their content.
+type Header struct {
+	// Alg is the "alg" member: never [Unknown] or [None] after a successful
+	// parse.
+	Alg Algorithm
+	// KeyID is the "kid" member, or "" when absent.
+	KeyID string
+	// Type is the "typ" member, or "" when absent. Compare it with
+	// [Header.TypeIs].
+	Type string
+	// ContentType is the "cty" member, or "" when absent.
+	ContentType string
+}
+
+// TypeIs reports whether the header's "typ" names the media type want, as
+// RFC 7515 §4.1.9 compares them: case-insensitively, with an "application/"
+// prefix optional on either side when no other '/' follows it. So with want
+// "at+jwt" (RFC 9068), "at+jwt", "AT+JWT" and "application/at+jwt" all match.
+// An empty want matches only an absent (or empty) "typ".
+func (h *Header) TypeIs(want string) bool {
+	return strings.EqualFold(trimApplication(h.Type), trimApplication(want))
+}
+
+// trimApplication removes a case-insensitive "application/" prefix when no
+// other '/' follows it (RFC 7515 §4.1.9).
+func trimApplication(t string) string {
+	const prefix = "application/"
+	if len(t) > len(prefix) && strings.EqualFold(t[:len(prefix)], prefix) &&
+		strings.IndexByte(t[len(prefix):], '/') < 0 {
+		return t[len(prefix):]
+	}
+	return t
+}
+
+// Clone returns a copy of h whose strings no longer share the Parser's
+// buffer, safe to keep after the next [Parser.Parse].
+func (h Header) Clone() Header {
+	h.KeyID = strings.Clone(h.KeyID)
+	h.Type = strings.Clone(h.Type)
+	h.ContentType = strings.Clone(h.ContentType)
+	return h
+}
+
+// Token is a parsed compact JWS. A Token returned by [Parser.Parse] belongs
+// to the Parser: it and every slice and string in it (except SigningInput,
+// which is part of the caller's token string) are valid only until the next
+// call to Parse on that Parser. Use [Token.Clone] to keep one.
+type Token struct {
+	// Header is the decoded, checked protected header.
+	Header Header
+	// SigningInput is the JWS Signing Input, header "." payload exactly as
+	// they appear in the token (a substring of it): what the signature signs.
+	SigningInput string
+	// Payload is the decoded payload: a JWT claims set for an access token,
+	// left to the claims layer to decode. It is never empty.
+	Payload []byte
+	// Signature is the decoded signature. It is never empty.
+	Signature []byte
+}
+
+// Clone returns a deep copy of t that does not share the Parser's buffers.
+func (t *Token) Clone() *Token {
+	return &Token{
+		Header:       t.Header.Clone(),
+		SigningInput: t.SigningInput,
+		Payload:      bytes.Clone(t.Payload),
+		Signature:    bytes.Clone(t.Signature),
+	}
+}
+
+// Parser parses compact JWS tokens, reusing its buffers and its JSON parser
+// from one call to the next so that a warm Parser does not allocate.
+//
+// A Parser is not safe for concurrent use. Keep one per goroutine, or pool
+// them:
+//
+//	var parsers = sync.Pool{New: func() any { return new(jws.Parser) }}
+//
+//	p := parsers.Get().(*jws.Parser)
+//	defer parsers.Put(p) // only once nothing from the Token is used any more
+//
+// The zero value is ready to use.
+type Parser struct {
+	// MaxTokenSize is the largest token, in bytes, that Parse accepts; the
+	// check comes first, before any decoding. Zero means
+	// [DefaultMaxTokenSize] (16 KiB).
+	MaxTokenSize int
+
+	json fastjson.Parser
+	buf  []byte   // decoded header, payload and signature, back to back
+	keys [][]byte // header member names, for the duplicate check
+	tok  Token
+}
+
+// Parse parses a compact JWS (RFC 7515 §7.1) and checks, in this order:
+//
+//   - the size cap ([Parser.MaxTokenSize]);
+//   - exactly three dot-separated parts, a non-empty header and payload
+//     (a JWT's payload is a claims set, never empty); the JWS JSON
+//     serialization is rejected;
+//   - strict unpadded base64url in every part: '=', '+', '/', whitespace,
+//     line breaks and non-canonical encodings (non-zero trailing bits) are
+//     rejected;
+//   - a header that is a valid UTF-8 JSON object without duplicate member
+//     names (RFC 8725 §2.6: one defined behaviour, rejection); names are
+//     case-sensitive, so "ALG" is not "alg";
+//   - "alg" present and a string, "kid", "typ" and "cty" strings when present,
+//     "b64" a boolean when present and never false (RFC 7797 unencoded
+//     payloads are unsupported), no "crit" at all (a malformed "crit" is
+//     reported as such; a well-formed one names an extension jwksauth does not
+//     understand, which RFC 7515 §4.1.11 requires rejecting);
+//   - "alg" a registered algorithm other than "none" ([ErrAlgorithm]);
+//   - a non-empty signature.
+//
+// Every failure wraps [ErrTokenMalformed] or [ErrAlgorithm]. Parse does not
+// verify the signature (see [Verify]) and does not decode the payload.
+//
+// The returned Token belongs to p and is valid until the next call to Parse.
+// After warm-up Parse does not allocate.
+func (p *Parser) Parse(token string) (*Token, error) {
+	p.tok = Token{}
+	limit := p.MaxTokenSize
+	if limit <= 0 {
+		limit = DefaultMaxTokenSize
+	}
+	if len(token) > limit {
+		return nil, errTooLarge
+	}
+	if len(token) == 0 {
+		return nil, errEmpty
+	}
+	if token[0] == '{' {
+		return nil, errJSONSerialization
+	}
+
+	// Split into exactly three parts.
+	dot1 := strings.IndexByte(token, '.')
+	if dot1 < 0 {
+		return nil, errTooFewParts
+	}
+	dot2 := strings.IndexByte(token[dot1+1:], '.')
+	if dot2 < 0 {
+		return nil, errTooFewParts
+	}
+	dot2 += dot1 + 1
+	if strings.IndexByte(token[dot2+1:], '.') >= 0 {
+		return nil, errTooManyParts
+	}
+	headerPart, payloadPart, sigPart := token[:dot1], token[dot1+1:dot2], token[dot2+1:]
+	if len(headerPart) == 0 {
+		return nil, errNoHeader
+	}
+	if len(payloadPart) == 0 {
+		return nil, errNoPayload
+	}
+	// The base64 decoder skips CR and LF even in strict mode.
+	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
+		return nil, errLineBreak
+	}
+
+	hLen := b64.DecodedLen(len(headerPart))
+	pLen := b64.DecodedLen(len(payloadPart))
+	need := hLen + pLen + b64.DecodedLen(len(sigPart))
+	if cap(p.buf) < need {
+		p.buf = make([]byte, need)
+	}
+	buf := p.buf[:need]
+
+	n, err := b64.Decode(buf[:hLen], toBytes(headerPart))
+	if err != nil {
+		return nil, errHeaderBase64
+	}
+	if err := p.parseHeader(buf[:n]); err != nil {
+		return nil, err
+	}
+
+	n, err = b64.Decode(buf[hLen:hLen+pLen], toBytes(payloadPart))
+	if err != nil {
+		return nil, errPayloadBase64
+	}
+	payload := buf[hLen : hLen+n : hLen+n]
+	if len(payload) == 0 { // unreachable: a non-empty part decodes to at least one byte
+		return nil, errNoPayload
+	}
+
+	if len(sigPart) == 0 {
+		return nil, errNoSignature
+	}
+	sigBuf := buf[hLen+pLen:]
+	n, err = b64.Decode(sigBuf, toBytes(sigPart))
+	if err != nil {
+		return nil, errSignatureBase64
+	}
+
+	p.tok.SigningInput = token[:dot2]
+	p.tok.Payload = payload
+	p.tok.Signature = sigBuf[:n:n]
+	return &p.tok, nil
+}
+
+// parseHeader checks the decoded header and fills p.tok.Header.
+func (p *Parser) parseHeader(hdr []byte) error {
+	if !utf8.Valid(hdr) {
+		return errHeaderUTF8
+	}
+	v, err := p.json.ParseBytes(hdr)
+	if err != nil {
+		return errHeaderJSON
+	}
+	if v.Type() != fastjson.TypeObject {
+		return errHeaderNotObject
+	}
+	// fastjson's parser is lenient (it accepts NaN, unknown escapes, control
+	// characters in strings); the validator is strict RFC 8259.
+	if fastjson.ValidateBytes(hdr) != nil {
+		return errHeaderJSON
+	}
+	obj, _ := v.Object()
+
+	var alg, kid, typ, cty, crit, b64v *fastjson.Value
+	p.keys = p.keys[:0]
+	obj.Visit(func(k []byte, v *fastjson.Value) {
+		p.keys = append(p.keys, k)
+		switch string(k) {
+		case "alg":
+			alg = v
+		case "kid":
+			kid = v
+		case "typ":
+			typ = v
+		case "cty":
+			cty = v
+		case "crit":
+			crit = v
+		case "b64":
+			b64v = v
+		}
+	})
+	if len(p.keys) > 1 {
+		slices.SortFunc(p.keys, bytes.Compare)
+		for i := 1; i < len(p.keys); i++ {
+			if bytes.Equal(p.keys[i-1], p.keys[i]) {
+				return errHeaderDuplicate
+			}
+		}
+	}
+
+	if alg == nil {
+		return errNoAlg
+	}
+	algName, err := alg.StringBytes()
+	if err != nil {
+		return errAlgNotString
+	}
+	h := &p.tok.Header
+	var ok bool
+	if h.KeyID, ok = optionalString(kid); !ok {
+		return errKidNotString
+	}
+	if h.Type, ok = optionalString(typ); !ok {
+		return errTypNotString
+	}
+	if h.ContentType, ok = optionalString(cty); !ok {
+		return errCtyNotString
+	}
+	if b64v != nil {
+		switch b64v.Type() {
+		case fastjson.TypeTrue:
+		case fastjson.TypeFalse:
+			return errB64False
+		default:
+			return errB64NotBool
+		}
+	}
+	if crit != nil {
+		return p.checkCrit(crit)
+	}
+
+	switch h.Alg = ParseAlgorithmBytes(algName); h.Alg {
+	case None:
+		return errAlgNone
+	case Unknown:
+		return errAlgUnknown
+	}
+	return nil
+}
+
+// checkCrit reports why a "crit" header is rejected: it is malformed (RFC
+// 7515 §4.1.11: a non-empty array of names of members present in the header,
+// none of them registered by the JWS/JWA specifications) or, well-formed, it
+// names an extension, and jwksauth understands none.
+func (p *Parser) checkCrit(crit *fastjson.Value) error {
+	names, err := crit.Array()
+	if err != nil || len(names) == 0 {
+		return errCritMalformed
+	}
+	for _, n := range names {
+		name, err := n.StringBytes()
+		if err != nil || len(name) == 0 {
+			return errCritMalformed
+		}
+		if _, found := slices.BinarySearchFunc(p.keys, name, bytes.Compare); !found {
+			return errCritMissing
+		}
+		switch string(name) {
+		case "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip":
+			return errCritRegistered
+		}
+	}
+	return errCritUnsupported
+}
+
+// optionalString returns the string value of v as a view into the JSON
+// parser's buffer; "" and true when v is nil (absent), false when v is not
+// a string.
+func optionalString(v *fastjson.Value) (string, bool) {
+	if v == nil {
+		return "", true
+	}
+	b, err := v.StringBytes()
+	if err != nil {
+		return "", false
+	}
+	return toString(b), true
+}
+
+// toString returns a read-only string view of b without copying.
+func toString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// toBytes returns a read-only []byte view of s without copying. The result
+// must never be written to.
+func toBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
