@@ -1,0 +1,323 @@
+package jwksauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/jwksauth/jwksauth/core/claims"
+	"github.com/jwksauth/jwksauth/core/clock"
+	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/jws"
+)
+
+// Claims are the verified claims of a token; see [claims.Claims]. They are
+// immutable and may be shared: a cached verification hands the same *Claims
+// to every request that carries the same token.
+type Claims = claims.Claims
+
+// Authenticator verifies bearer tokens against the configured issuers. It is
+// safe for concurrent use; create one with [New] and release its background
+// key refreshes with [Authenticator.Close].
+type Authenticator struct {
+	issuers      map[string]*issuer
+	single       *issuer // the only issuer, when there is one
+	clock        clock.Clock
+	logger       *slog.Logger
+	realm        string
+	maxTokenSize int
+	cookie       string
+	query        string
+	parsers      sync.Pool // *jws.Parser
+	tokens       *tokenCache
+
+	closeOnce sync.Once
+}
+
+// issuer is one configured issuer, ready for the hot path.
+type issuer struct {
+	url        string
+	keys       jwks.Source
+	cache      *jwks.Cache // nil for a static or caller-supplied source
+	algs       jws.AlgorithmSet
+	typ        string
+	decode     claims.DecodeOptions
+	validation *claims.Validation
+}
+
+// New validates cfg and returns an Authenticator. It starts each remote
+// issuer's key cache in the background but performs no network I/O itself:
+// an identity provider that is down does not make New fail (requests answer
+// 503 until keys arrive). Call [Authenticator.Ready] to wait for the keys,
+// e.g. in a readiness probe.
+func New(cfg Config) (*Authenticator, error) {
+	if len(cfg.Issuers) == 0 {
+		return nil, fmt.Errorf("%w: no issuer configured", ErrConfig)
+	}
+	if cfg.MaxTokenSize < 0 {
+		return nil, fmt.Errorf("%w: MaxTokenSize %d is negative", ErrConfig, cfg.MaxTokenSize)
+	}
+	a := &Authenticator{
+		issuers:      make(map[string]*issuer, len(cfg.Issuers)),
+		clock:        clock.OrReal(cfg.Clock),
+		logger:       cfg.Logger,
+		realm:        cfg.Realm,
+		maxTokenSize: cfg.MaxTokenSize,
+		cookie:       cfg.TokenCookie,
+		query:        cfg.TokenQuery,
+	}
+	if a.maxTokenSize == 0 {
+		a.maxTokenSize = DefaultMaxTokenSize
+	}
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
+	}
+	maxSize := a.maxTokenSize
+	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
+	for i := range cfg.Issuers {
+		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
+		}
+		if _, dup := a.issuers[iss.url]; dup {
+			a.Close()
+			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
+		}
+		a.issuers[iss.url] = iss
+	}
+	if len(a.issuers) == 1 {
+		for _, iss := range a.issuers {
+			a.single = iss
+		}
+	}
+	tc, err := newTokenCache(cfg.TokenCache, a.clock)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.tokens = tc
+	return a, nil
+}
+
+func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
+	if ic.URL == "" {
+		return nil, fmt.Errorf("%w: URL is required", ErrConfig)
+	}
+	if len(ic.Audiences) == 0 && !ic.InsecureSkipAudience {
+		return nil, fmt.Errorf("%w: no audience configured; set Audiences (or InsecureSkipAudience to accept tokens meant for any service)", ErrConfig)
+	}
+	if slices.Contains(ic.Audiences, "") {
+		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
+	}
+	iss := &issuer{url: ic.URL, typ: ic.TokenType}
+
+	// Algorithms: asymmetric by default; symmetric only when asked for by
+	// name and backed by a symmetric key in a static source.
+	iss.algs = jws.Asymmetric
+	if len(ic.Algorithms) > 0 {
+		iss.algs = 0
+		for _, name := range ic.Algorithms {
+			alg := jws.ParseAlgorithm(name)
+			if alg == jws.Unknown || alg == jws.None {
+				return nil, fmt.Errorf("%w: algorithm %q is not supported", ErrConfig, name)
+			}
+			iss.algs = iss.algs.With(alg)
+		}
+	}
+
+	switch {
+	case ic.Keys != nil:
+		if ic.JWKSURL != "" {
+			return nil, fmt.Errorf("%w: both Keys and JWKSURL set", ErrConfig)
+		}
+		iss.keys = ic.Keys
+	default:
+		opts := ic.Cache
+		if opts.Issuer == "" && opts.URL == "" {
+			if ic.JWKSURL != "" {
+				opts.URL = ic.JWKSURL
+			} else {
+				opts.Issuer = ic.URL
+			}
+		}
+		if opts.HTTPClient == nil {
+			opts.HTTPClient = cfg.HTTPClient
+		}
+		if opts.Clock == nil {
+			opts.Clock = a.clock
+		}
+		if opts.Logger == nil {
+			opts.Logger = a.logger
+		}
+		c, err := jwks.NewCache(opts)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		iss.keys, iss.cache = c, c
+	}
+	if iss.algs.Intersect(jws.Symmetric) != 0 {
+		if _, static := iss.keys.(*jwks.Static); !static {
+			iss.close()
+			return nil, fmt.Errorf("%w: HMAC algorithms need a static symmetric key in Keys", ErrConfig)
+		}
+	}
+
+	iss.decode = claims.DecodeOptions{ScopeClaims: ic.ScopeClaims}
+	validators := make([]func(*claims.Claims) error, len(ic.Validators))
+	copy(validators, ic.Validators)
+	v, err := claims.NewValidation(claims.ValidationOptions{
+		Issuer:               ic.URL,
+		Audiences:            slices.Clone(ic.Audiences),
+		InsecureSkipAudience: ic.InsecureSkipAudience,
+		Leeway:               ic.Leeway,
+		MaxAge:               ic.MaxAge,
+		RequiredClaims:       slices.Clone(ic.RequiredClaims),
+		Validators:           validators,
+	})
+	if err != nil {
+		iss.close()
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	iss.validation = v
+	return iss, nil
+}
+
+func (iss *issuer) close() {
+	if iss.cache != nil {
+		_ = iss.cache.Close()
+	}
+}
+
+// Authenticate verifies token and returns its claims. On failure the error
+// wraps one of the package's sentinels (see [AnswerFor] for the HTTP answer);
+// its message is precise, for logs, and never contains the token.
+//
+// ctx bounds the wait for a key-set refresh that an unknown kid may trigger.
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
+	now := a.clock.Now()
+	if c, ok := a.tokens.lookup(token, now, a); ok {
+		return c, nil
+	}
+
+	p := a.parsers.Get().(*jws.Parser)
+	defer a.parsers.Put(p)
+	tok, err := p.Parse(token)
+	if err != nil {
+		return nil, err
+	}
+
+	// Route by the unverified iss, so that no network I/O ever happens for
+	// an issuer nobody configured.
+	iss, c, err := a.route(tok.Payload)
+	if err != nil {
+		return nil, err
+	}
+	if !iss.algs.Has(tok.Header.Alg) {
+		return nil, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
+	}
+	key, err := iss.keys.Key(ctx, tok.Header.KeyID, tok.Header.Alg)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyWith(key, tok); err != nil {
+		return nil, err
+	}
+	if iss.typ != "" && !tok.Header.TypeIs(iss.typ) {
+		return nil, fmt.Errorf("%w: typ does not match the required %q", ErrTokenType, iss.typ)
+	}
+	if err := iss.validation.Validate(c, now); err != nil {
+		return nil, err
+	}
+	a.tokens.store(token, c, iss, key)
+	return c, nil
+}
+
+// verifyWith checks the token's signature with key.
+func verifyWith(key *jwks.Key, tok *jws.Token) error {
+	if !key.Verifies(tok.Header.Alg) {
+		return fmt.Errorf("%w: the key does not allow %s", ErrAlgorithm, tok.Header.Alg)
+	}
+	if key.Secret != nil {
+		return jws.VerifyHMAC(tok.Header.Alg, key.Secret, tok.SigningInput, tok.Signature)
+	}
+	return jws.Verify(tok.Header.Alg, key.Public, tok.SigningInput, tok.Signature)
+}
+
+// route decodes the claims and selects the issuer named by iss.
+func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
+	first := a.single
+	var opts *claims.DecodeOptions
+	if first != nil {
+		opts = &first.decode
+	}
+	c, err := claims.Decode(payload, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
+	}
+	iss := first
+	if iss == nil || iss.url != c.Issuer {
+		iss = a.issuers[c.Issuer]
+		if iss == nil {
+			return nil, nil, fmt.Errorf("%w: the token's iss names no configured issuer", ErrIssuer)
+		}
+		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
+			if c, err = claims.Decode(payload, &iss.decode); err != nil {
+				return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
+			}
+		}
+	}
+	return iss, c, nil
+}
+
+func (iss *issuer) scopeClaimsOrNil() []string {
+	if iss == nil {
+		return nil
+	}
+	return iss.decode.ScopeClaims
+}
+
+// Ready fetches every remote issuer's keys that are not loaded yet and
+// returns the first error, or nil when every issuer has usable keys. Use it
+// in a readiness probe or at startup; requests do not need it.
+func (a *Authenticator) Ready(ctx context.Context) error {
+	var errs []error
+	for _, iss := range a.issuers {
+		if iss.cache == nil {
+			continue
+		}
+		if err := iss.cache.Ready(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("issuer %q: %w", iss.url, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops every background key refresh and the token cache's
+// maintenance. Authenticate must not be called after Close.
+func (a *Authenticator) Close() error {
+	a.closeOnce.Do(func() {
+		for _, iss := range a.issuers {
+			iss.close()
+		}
+		a.tokens.close()
+	})
+	return nil
+}
+
+// Realm returns the configured realm of challenges ([Config.Realm]).
+func (a *Authenticator) Realm() string { return a.realm }
+
+// TokenCookie returns the name of the cookie that may carry the token, or "".
+func (a *Authenticator) TokenCookie() string { return a.cookie }
+
+// TokenQuery returns the name of the query parameter that may carry the
+// token, or "" when tokens in URLs are disabled.
+func (a *Authenticator) TokenQuery() string { return a.query }
+
+// Answer returns the HTTP answer to err under the configured realm; see
+// [AnswerFor].
+func (a *Authenticator) Answer(err error) Answer { return AnswerFor(err, a.realm) }

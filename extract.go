@@ -1,0 +1,138 @@
+package jwksauth
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Credentials is what an adapter reads from a request so that the core can
+// find the token in it: the raw values, with no interpretation. Adapters fill
+// it the same way for every framework; [Authenticator.ExtractToken] decides.
+type Credentials struct {
+	// Authorization holds every value of the Authorization header, in order.
+	Authorization []string
+	// Cookie holds every value of the cookie named by [Config.TokenCookie]
+	// (nil when that option is unset or the request carries no such cookie).
+	Cookie []string
+	// Query holds every value of the query parameter named by
+	// [Config.TokenQuery] (nil when that option is unset).
+	Query []string
+}
+
+// ExtractToken finds the bearer token in c, as RFC 6750 §2 describes.
+//
+//   - An Authorization header "Bearer <token>" (the scheme matched
+//     case-insensitively) is read; a header with another scheme (Basic, DPoP,
+//     …) is not a bearer token and counts as absent.
+//   - When configured, a cookie ([Config.TokenCookie]) or a query parameter
+//     ([Config.TokenQuery]) may carry the token instead.
+//
+// No token anywhere is [ErrTokenMissing] (401 without an error attribute).
+// Two Authorization headers, two cookies or query values, a token in two
+// places, a Bearer header without a token, a token with characters outside
+// the token68 syntax, or a token longer than the configured maximum is
+// [ErrInvalidRequest] (400). The token itself is never part of an error
+// message.
+func (a *Authenticator) ExtractToken(c Credentials) (string, error) {
+	return extractToken(c, a.maxTokenSize)
+}
+
+// ExtractToken is [Authenticator.ExtractToken] with the default size limit,
+// for callers that have no Authenticator (an Authenticator's method honours
+// [Config.MaxTokenSize]).
+func ExtractToken(c Credentials) (string, error) {
+	return extractToken(c, DefaultMaxTokenSize)
+}
+
+func extractToken(c Credentials, maxSize int) (string, error) {
+	var (
+		token string
+		found int
+	)
+	if len(c.Authorization) > 1 {
+		return "", fmt.Errorf("%w: %d Authorization headers", ErrInvalidRequest, len(c.Authorization))
+	}
+	if len(c.Authorization) == 1 {
+		t, ok, err := parseAuthorization(c.Authorization[0], maxSize)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			token, found = t, 1
+		}
+	}
+	for _, src := range [...]struct {
+		name   string
+		values []string
+	}{{"cookie", c.Cookie}, {"query parameter", c.Query}} {
+		switch len(src.values) {
+		case 0:
+			continue
+		case 1:
+		default:
+			return "", fmt.Errorf("%w: the token %s appears %d times", ErrInvalidRequest, src.name, len(src.values))
+		}
+		v := src.values[0]
+		if v == "" {
+			continue
+		}
+		if err := checkToken68(v, maxSize); err != nil {
+			return "", fmt.Errorf("%w (in the %s)", err, src.name)
+		}
+		if found > 0 {
+			return "", fmt.Errorf("%w: a token in more than one place (Authorization header, cookie, query)", ErrInvalidRequest)
+		}
+		token, found = v, 1
+	}
+	if found == 0 {
+		return "", ErrTokenMissing
+	}
+	return token, nil
+}
+
+// parseAuthorization reads one Authorization header value. ok is false when
+// the header uses another scheme than Bearer.
+func parseAuthorization(v string, maxSize int) (token string, ok bool, err error) {
+	v = strings.Trim(v, " \t")
+	if v == "" {
+		return "", false, fmt.Errorf("%w: empty Authorization header", ErrInvalidRequest)
+	}
+	scheme, rest, _ := strings.Cut(v, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		// Another authentication scheme (Basic, DPoP, …): not a bearer token.
+		return "", false, nil
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if rest == "" {
+		return "", false, fmt.Errorf("%w: Bearer scheme without a token", ErrInvalidRequest)
+	}
+	if err := checkToken68(rest, maxSize); err != nil {
+		return "", false, err
+	}
+	return rest, true, nil
+}
+
+// checkToken68 enforces RFC 7235 token68 syntax (RFC 6750 b64token) and the
+// size limit, without echoing the input.
+func checkToken68(t string, maxSize int) error {
+	if len(t) > maxSize {
+		return fmt.Errorf("%w: token of %d bytes exceeds the limit of %d", ErrInvalidRequest, len(t), maxSize)
+	}
+	end := len(t)
+	for end > 0 && t[end-1] == '=' {
+		end--
+	}
+	if end == 0 {
+		return fmt.Errorf("%w: empty token", ErrInvalidRequest)
+	}
+	for i := 0; i < end; i++ {
+		c := t[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return fmt.Errorf("%w: the token contains a character outside the token68 syntax at offset %d", ErrInvalidRequest, i)
+		}
+	}
+	return nil
+}

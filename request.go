@@ -1,0 +1,109 @@
+package jwksauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// AuthenticateRequest is the whole authentication step of a request, as
+// every adapter runs it: extract the token from cr ([Authenticator.ExtractToken])
+// and verify it ([Authenticator.Authenticate]).
+//
+// With optional set, a request that carries no token at all is anonymous:
+// the result is (nil, nil). A token that is present but invalid is rejected
+// either way, and so is a malformed request.
+func (a *Authenticator) AuthenticateRequest(ctx context.Context, cr Credentials, optional bool) (*Claims, error) {
+	token, err := a.ExtractToken(cr)
+	if err != nil {
+		if optional && errors.Is(err, ErrTokenMissing) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return a.Authenticate(ctx, token)
+}
+
+// Check checks the route requirements reqs against c, the claims a previous
+// authentication step stored. No claims (no authentication step ran, or an
+// optional one saw no token) is [ErrTokenMissing]; an unmet requirement is a
+// [*RequirementError] matching [ErrInsufficientScope] (403). All of reqs
+// must hold.
+func Check(c *Claims, reqs ...Requirement) error {
+	if c == nil {
+		return fmt.Errorf("%w: the route requires an authenticated request", ErrTokenMissing)
+	}
+	for _, r := range reqs {
+		if err := r.Check(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exclusions is a set of request paths that a global middleware lets
+// through without authentication (health checks, metrics). Build it with
+// [NewExclusions]; it is immutable and safe for concurrent use.
+//
+// It fails closed: a path is excluded only when it is already in canonical
+// form — no "." or ".." segment, no "//", no percent-encoding — and equals an
+// exclusion exactly or starts with one that ends in "/". "/healthz/../admin",
+// "//healthz", "/HEALTHZ" and "/health%7A" are never excluded, so a router
+// that normalizes paths differently can never be steered past
+// authentication; at worst such a request must authenticate.
+type Exclusions struct {
+	exact    map[string]struct{}
+	prefixes []string
+}
+
+// NewExclusions returns the exclusions for paths. Each must be an absolute,
+// canonical path ("/healthz"); one ending in "/" ("/public/") is a prefix and
+// excludes every path below it. "/" alone is refused, since it would exclude
+// everything.
+func NewExclusions(paths ...string) (*Exclusions, error) {
+	e := &Exclusions{exact: make(map[string]struct{}, len(paths))}
+	for _, p := range paths {
+		if !canonicalPath(p) {
+			return nil, fmt.Errorf("%w: excluded path %q is not an absolute canonical path", ErrConfig, p)
+		}
+		if p == "/" {
+			return nil, fmt.Errorf("%w: excluding \"/\" would exclude every path", ErrConfig)
+		}
+		if strings.HasSuffix(p, "/") {
+			e.prefixes = append(e.prefixes, p)
+		} else {
+			e.exact[p] = struct{}{}
+		}
+	}
+	return e, nil
+}
+
+// Match reports whether the request path p (as sent, the escaped form, e.g.
+// a URL's EscapedPath or the raw request target without its query) is
+// excluded from authentication. A nil *Exclusions excludes nothing.
+func (e *Exclusions) Match(p string) bool {
+	if e == nil || !canonicalPath(p) {
+		return false
+	}
+	if _, ok := e.exact[p]; ok {
+		return true
+	}
+	for _, pre := range e.prefixes {
+		if strings.HasPrefix(p, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalPath reports whether p is absolute, free of percent-encoding,
+// and unchanged by path.Clean (a trailing slash allowed).
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' || strings.ContainsAny(p, "%\\?#") {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || (strings.HasSuffix(p, "/") && c+"/" == p)
+}
