@@ -1,0 +1,97 @@
+package jwks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// discoveryState is the cached result of OpenID Connect discovery. Only the
+// refresh goroutine touches it.
+type discoveryState struct {
+	jwksURL    string
+	expires    time.Time
+	validators fetchValidators
+}
+
+// discoveryDoc is the part of the OpenID Provider Metadata (OpenID Connect
+// Discovery 1.0 §3) the cache reads.
+type discoveryDoc struct {
+	Issuer  string `json:"issuer"`
+	JWKSURI string `json:"jwks_uri"`
+}
+
+// jwksURL returns the JWKS URL to fetch: the configured one, or the one
+// discovery found, running discovery when its cached result has expired.
+// When discovery fails but an earlier run found a URL, that URL is used
+// and the failure is only reported.
+func (c *Cache) jwksURL(ctx context.Context) (string, error) {
+	if c.cfg.jwksURL != nil {
+		return c.cfg.jwksURL.String(), nil
+	}
+	d := &c.disc
+	now := c.clock.Now()
+	if d.jwksURL != "" && now.Before(d.expires) {
+		return d.jwksURL, nil
+	}
+	err := c.discover(ctx, now)
+	if err == nil {
+		return d.jwksURL, nil
+	}
+	if d.jwksURL == "" {
+		return "", err
+	}
+	c.log.Warn("jwks: discovery failed, using the previous jwks_uri", "issuer", c.cfg.Issuer, "jwks_uri", d.jwksURL, "error", err)
+	c.emit(Event{Kind: EventFetchFailed, URL: c.cfg.discoveryURL.String(), Err: err})
+	return d.jwksURL, nil
+}
+
+// discover fetches the discovery document and records its jwks_uri.
+// Errors wrap [ErrDiscovery].
+func (c *Cache) discover(ctx context.Context, now time.Time) error {
+	d := &c.disc
+	v := d.validators
+	if d.jwksURL == "" {
+		v = fetchValidators{}
+	}
+	resp, err := fetchDoc(ctx, c.client, c.cfg.discoveryURL.String(), v, c.cfg.MaxBodySize)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDiscovery, err)
+	}
+	ttl := c.ttl(resp.header, c.clock.Now())
+	if resp.notModified {
+		d.expires = c.clock.Now().Add(ttl)
+		d.validators = resp.validators
+		return nil
+	}
+	var doc discoveryDoc
+	if err := json.Unmarshal(resp.body, &doc); err != nil {
+		return fmt.Errorf("%w: %w", ErrDiscovery, err)
+	}
+	if doc.Issuer != c.cfg.Issuer {
+		return fmt.Errorf("%w: document issuer %.256q differs from the configured %q", ErrDiscovery, doc.Issuer, c.cfg.Issuer)
+	}
+	if doc.JWKSURI == "" {
+		return fmt.Errorf("%w: no jwks_uri", ErrDiscovery)
+	}
+	u, err := url.Parse(doc.JWKSURI)
+	if err != nil {
+		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
+	}
+	if err := fetchCheckURL(u, c.cfg.InsecureAllowHTTP); err != nil {
+		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
+	}
+	if d.jwksURL != "" && d.jwksURL != u.String() {
+		c.log.Info("jwks: discovery moved the jwks_uri", "issuer", c.cfg.Issuer, "from", d.jwksURL, "to", u.String())
+	}
+	d.jwksURL = u.String()
+	d.expires = c.clock.Now().Add(ttl)
+	d.validators = resp.validators
+	return nil
+}
+
+// discoveryInvalidate makes the next fetch run discovery again, after the
+// JWKS URL answered as if it had moved.
+func (c *Cache) discoveryInvalidate() { c.disc.expires = time.Time{} }
