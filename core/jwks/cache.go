@@ -558,7 +558,7 @@ func (c *Cache) unavailable(now time.Time) error {
 	}
 	wait := c.dueLocked(now).Sub(now)
 	// Retry-After is in whole seconds; round up, at least one.
-	wait = max((wait+time.Second-1).Truncate(time.Second), time.Second)
+	wait = max((wait + time.Second - 1).Truncate(time.Second), time.Second)
 	return &UnavailableError{RetryAfter: wait, Err: err}
 }
 
