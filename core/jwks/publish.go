@@ -76,9 +76,9 @@ func (k PublishedKey) MarshalJSON() ([]byte, error) {
 
 // Public returns the public half of k.Key as a standard library key
 // (*rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey), after the checks
-// a [Handler] makes before publishing it.
+// a [Handler] makes before publishing it (a missing kid aside).
 func (k PublishedKey) Public() (crypto.PublicKey, error) {
-	e, err := pubNormalize(k)
+	e, err := pubNormalizeKey(k, false)
 	if err != nil {
 		return nil, err
 	}
@@ -86,9 +86,10 @@ func (k PublishedKey) Public() (crypto.PublicKey, error) {
 }
 
 // Thumbprint returns the RFC 7638 SHA-256 thumbprint of k's public key,
-// base64url-encoded without padding.
+// base64url-encoded without padding. It needs no kid: the thumbprint is a
+// common way to derive one.
 func (k PublishedKey) Thumbprint() (string, error) {
-	e, err := pubNormalize(k)
+	e, err := pubNormalizeKey(k, false)
 	if err != nil {
 		return "", err
 	}
@@ -143,7 +144,11 @@ func pubNormalizeAll(keys []PublishedKey) ([]pubEntry, error) {
 	return entries, nil
 }
 
-func pubNormalize(k PublishedKey) (pubEntry, error) {
+func pubNormalize(k PublishedKey) (pubEntry, error) { return pubNormalizeKey(k, true) }
+
+// pubNormalizeKey checks k and renders its public JWK. Without needKID, a
+// missing kid is allowed (for Public and Thumbprint, which do not use it).
+func pubNormalizeKey(k PublishedKey, needKID bool) (pubEntry, error) {
 	e := pubEntry{kid: k.ID, use: k.Use}
 	alg := k.Algorithm
 	raw := k.Key
@@ -172,7 +177,7 @@ func pubNormalize(k PublishedKey) (pubEntry, error) {
 		}
 		raw = r
 	}
-	if e.kid == "" {
+	if e.kid == "" && needKID {
 		return e, fmt.Errorf("%w: missing kid", ErrNotPublishable)
 	}
 	if !utf8.ValidString(e.kid) {
