@@ -47,7 +47,6 @@ var (
 	errNoHeader           = wrap(ErrTokenMalformed, "header part is empty")
 	errNoPayload          = wrap(ErrTokenMalformed, "payload part is empty")
 	errNoSignature        = wrap(ErrTokenMalformed, "signature part is empty")
-	errLineBreak          = wrap(ErrTokenMalformed, "token contains a line break, which base64url does not allow")
 	errHeaderBase64       = wrap(ErrTokenMalformed, "header is not strict unpadded base64url (RFC 7515 §2)")
 	errPayloadBase64      = wrap(ErrTokenMalformed, "payload is not strict unpadded base64url (RFC 7515 §2)")
 	errSignatureBase64    = wrap(ErrTokenMalformed, "signature is not strict unpadded base64url (RFC 7515 §2)")
