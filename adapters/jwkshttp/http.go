@@ -1,0 +1,157 @@
+package jwkshttp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/jwksauth/jwksauth"
+)
+
+// Middleware returns middleware that requires a valid bearer token on every
+// request except those to the paths of [WithExclusions]. Wrap a whole
+// router with it:
+//
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("GET /reports", reports)
+//	handler := jwkshttp.Middleware(a, jwkshttp.WithExclusions("/healthz"))(mux)
+//
+// A request without a valid token is answered with the core's answer
+// ([jwksauth.WriteError]: 401, 400, or 503 with Retry-After) or by the
+// [WithErrorHandler] handler, and the wrapped handler is not called. A
+// valid token's claims are in the request context for the handlers
+// ([Claims], [jwksauth.ClaimsFromContext]) and for a later [Require].
+//
+// Middleware panics, when called, on a nil Authenticator or an invalid
+// option.
+func Middleware(a *jwksauth.Authenticator, opts ...Option) func(http.Handler) http.Handler {
+	return newStep("Middleware", a, false, true, opts).middleware()
+}
+
+// Authenticate returns middleware for one route or group that requires a
+// valid bearer token; see [Middleware] for the answers and the claims. With
+// chi: r.With(jwkshttp.Authenticate(a)).Get("/me", me). It panics, when
+// called, on a nil Authenticator or an invalid option; it takes no
+// [WithExclusions].
+func Authenticate(a *jwksauth.Authenticator, opts ...Option) func(http.Handler) http.Handler {
+	return newStep("Authenticate", a, false, false, opts).middleware()
+}
+
+// Optional returns middleware for a route that serves anonymous and
+// authenticated requests alike. A request without any token goes through
+// anonymous, with no claims ([Claims] reports false); a request with a
+// token must carry a valid one — an invalid, expired or malformed token is
+// rejected as by [Authenticate], never downgraded to anonymous. It panics,
+// when called, on a nil Authenticator or an invalid option; it takes no
+// [WithExclusions].
+func Optional(a *jwksauth.Authenticator, opts ...Option) func(http.Handler) http.Handler {
+	return newStep("Optional", a, true, false, opts).middleware()
+}
+
+// Require returns middleware that checks reqs ([jwksauth.Check]) against the
+// claims an earlier [Middleware], [Authenticate] or [Optional] step stored,
+// and answers 403 insufficient_scope when one is not met. It must run after
+// such a step:
+//
+//	mux.Handle("GET /reports", jwkshttp.Require(jwksauth.Scopes("reports:read"))(reports))
+//
+// A request without claims (no step ran, or an [Optional] step saw no
+// token) is answered 401. Answers use the realm and the [WithErrorHandler]
+// handler of the step that ran before; without one, [jwksauth.WriteError]
+// without realm. Require with no requirement only requires authentication.
+//
+// Require panics, when called, if a requirement is invalid
+// ([jwksauth.Requirement.Err]), e.g. Scopes() with no scope, so that a
+// mistake shows at startup rather than as a 403 on every request.
+func Require(reqs ...jwksauth.Requirement) func(http.Handler) http.Handler {
+	for i, r := range reqs {
+		if err := r.Err(); err != nil {
+			panic(fmt.Sprintf("jwkshttp: Require: requirement %d (%v): %v", i, r, err))
+		}
+	}
+	reqs = append([]jwksauth.Requirement(nil), reqs...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := jwksauth.ClaimsFromContext(r.Context())
+			if err := jwksauth.Check(c, reqs...); err != nil {
+				s, _ := r.Context().Value(stepKey{}).(*step)
+				s.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Claims returns the verified claims of r, stored by an authentication step,
+// and whether there are any. It is [jwksauth.ClaimsFromContext] on
+// r.Context().
+func Claims(r *http.Request) (*jwksauth.Claims, bool) {
+	return jwksauth.ClaimsFromContext(r.Context())
+}
+
+// stepKey is the context key of the step that authenticated a request, so
+// that Require answers the way that step does.
+type stepKey struct{}
+
+// step is one configured authentication middleware.
+type step struct {
+	a          *jwksauth.Authenticator
+	optional   bool
+	realm      string
+	exclusions *jwksauth.Exclusions // Middleware only
+	onError    ErrorHandler         // nil: jwksauth.WriteError
+}
+
+func (s *step) middleware() func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			panic("jwkshttp: middleware wrapped around a nil http.Handler")
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.exclusions != nil && s.exclusions.Match(r.URL.EscapedPath()) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			c, err := s.a.AuthenticateRequest(r.Context(), credentials(s.a, r), s.optional)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			ctx := context.WithValue(r.Context(), stepKey{}, s)
+			if c != nil {
+				ctx = jwksauth.WithClaims(ctx, c)
+			}
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// fail answers a rejected request; s may be nil (a Require without an
+// authentication step before it).
+func (s *step) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case s == nil:
+		jwksauth.WriteError(w, err, "")
+	case s.onError != nil:
+		s.onError(w, r, err)
+	default:
+		jwksauth.WriteError(w, err, s.realm)
+	}
+}
+
+// credentials collects the raw token sources of r for the core: every
+// Authorization header, and every value of the cookie and query parameter
+// that the Authenticator's Config names. The core decides what they mean.
+func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credentials {
+	cr := jwksauth.Credentials{Authorization: r.Header["Authorization"]}
+	if name := a.TokenCookie(); name != "" {
+		for _, c := range r.CookiesNamed(name) {
+			cr.Cookie = append(cr.Cookie, c.Value)
+		}
+	}
+	if name := a.TokenQuery(); name != "" {
+		cr.Query = r.URL.Query()[name]
+	}
+	return cr
+}
