@@ -155,7 +155,8 @@ var rsaAlgorithms = Algorithms(RS256, RS384, RS512, PS256, PS384, PS512)
 //   - *[rsa.PublicKey] of at least [MinRSAKeyBits] bits: RS256, RS384, RS512,
 //     PS256, PS384, PS512; a smaller RSA key: the empty set;
 //   - *[ecdsa.PublicKey] on P-256: ES256; P-384: ES384; P-521: ES512
-//     (RFC 7518 §3.4 binds each curve to one hash); other curves: empty;
+//     (RFC 7518 §3.4 binds each curve to one hash); other curves, or a key
+//     without coordinates: empty;
 //   - [ed25519.PublicKey] of 32 bytes: EdDSA (RFC 8037) and Ed25519 (RFC 9864);
 //   - anything else, a nil key or a []byte in particular: the empty set.
 //
@@ -171,7 +172,7 @@ func AlgorithmsFor(key crypto.PublicKey) AlgorithmSet {
 		}
 		return rsaAlgorithms
 	case *ecdsa.PublicKey:
-		if k == nil {
+		if k == nil || k.X == nil || k.Y == nil { // crypto/ecdsa panics on nil coordinates
 			return 0
 		}
 		switch k.Curve {

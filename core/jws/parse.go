@@ -118,8 +118,8 @@ func (t *Token) Clone() *Token {
 // The zero value is ready to use.
 type Parser struct {
 	// MaxTokenSize is the largest token, in bytes, that Parse accepts; the
-	// check comes first, before any decoding. Zero means
-	// [DefaultMaxTokenSize] (16 KiB).
+	// check comes first, before any decoding. Zero (or a negative value)
+	// means [DefaultMaxTokenSize] (16 KiB).
 	MaxTokenSize int
 
 	json fastjson.Parser
@@ -128,31 +128,33 @@ type Parser struct {
 	tok  Token
 }
 
-// Parse parses a compact JWS (RFC 7515 §7.1) and checks, in this order:
+// Parse parses a compact JWS (RFC 7515 §7.1). It checks, in this order:
 //
 //   - the size cap ([Parser.MaxTokenSize]);
-//   - exactly three dot-separated parts, a non-empty header and payload
-//     (a JWT's payload is a claims set, never empty); the JWS JSON
+//   - the structure: exactly three dot-separated parts, a non-empty header
+//     and payload (a JWT's payload is a claims set, never empty); the JWS JSON
 //     serialization is rejected;
-//   - strict unpadded base64url in every part: '=', '+', '/', whitespace,
-//     line breaks and non-canonical encodings (non-zero trailing bits) are
-//     rejected;
-//   - a header that is a valid UTF-8 JSON object without duplicate member
-//     names (RFC 8725 §2.6: one defined behaviour, rejection); names are
-//     case-sensitive, so "ALG" is not "alg";
-//   - "alg" present and a string, "kid", "typ" and "cty" strings when present,
+//   - the header: strict unpadded base64url ('=', '+', '/', whitespace, line
+//     breaks and non-canonical encodings with non-zero trailing bits are
+//     rejected, in every part); a valid UTF-8 JSON object (RFC 8259, strictly)
+//     without duplicate member names (RFC 8725 §2.6: one defined behaviour,
+//     rejection); names are case-sensitive, so "ALG" is not "alg"; "alg"
+//     present and a string; "kid", "typ" and "cty" strings when present;
 //     "b64" a boolean when present and never false (RFC 7797 unencoded
-//     payloads are unsupported), no "crit" at all (a malformed "crit" is
-//     reported as such; a well-formed one names an extension jwksauth does not
-//     understand, which RFC 7515 §4.1.11 requires rejecting);
-//   - "alg" a registered algorithm other than "none" ([ErrAlgorithm]);
-//   - a non-empty signature.
+//     payloads are unsupported); no "crit" at all (a malformed "crit" is
+//     reported as such; a well-formed one names an extension jwksauth does
+//     not understand, which RFC 7515 §4.1.11 requires rejecting); then "alg"
+//     a registered algorithm other than "none" ([ErrAlgorithm]);
+//   - the payload's base64url;
+//   - a non-empty signature, and its base64url.
 //
-// Every failure wraps [ErrTokenMalformed] or [ErrAlgorithm]. Parse does not
-// verify the signature (see [Verify]) and does not decode the payload.
+// Every failure wraps [ErrTokenMalformed] or [ErrAlgorithm], with a message
+// that names the failed check and never contains any part of the token.
+// Parse does not verify the signature (see [Verify]) and does not interpret
+// the payload.
 //
 // The returned Token belongs to p and is valid until the next call to Parse.
-// After warm-up Parse does not allocate.
+// After warm-up Parse does not allocate, neither to accept nor to reject.
 func (p *Parser) Parse(token string) (*Token, error) {
 	p.tok = Token{}
 	limit := p.MaxTokenSize

@@ -121,7 +121,7 @@ func keyMismatch(alg Algorithm, key crypto.PublicKey) error {
 			return fmt.Errorf("%w: RSA key of %d bits is smaller than the %d bits %s requires", ErrAlgorithm, k.N.BitLen(), MinRSAKeyBits, alg)
 		}
 	case *ecdsa.PublicKey:
-		if k != nil && k.Curve != nil && (alg == ES256 || alg == ES384 || alg == ES512) {
+		if k != nil && k.Curve != nil && k.X != nil && k.Y != nil && (alg == ES256 || alg == ES384 || alg == ES512) {
 			return fmt.Errorf("%w: %s needs a key on %s, not %s", ErrAlgorithm, alg, curveFor(alg), k.Curve.Params().Name)
 		}
 	}
