@@ -144,6 +144,7 @@ func (iss *Issuer) fault(which int, w http.ResponseWriter, r *http.Request) bool
 				continue
 			case <-r.Context().Done():
 			case <-iss.closing:
+				kitDrop(w) // no answer at all, rather than an empty 200
 			}
 		case Fault500:
 			http.Error(w, "internal server error", http.StatusInternalServerError)

@@ -171,10 +171,12 @@ func WithX5C() MintOption { return func(m *kitMint) { m.x5c = true } }
 // Each selected part the variant can apply to is changed, and at least one
 // is: when none could be, whitespace is appended to the header or payload
 // JSON (still valid JSON), which also changes the signature. Padding and
-// trailing bits need a part whose length is not a multiple of three; the
-// standard alphabet needs a "-" or "_" in the canonical encoding. Mint
-// fails if the variant cannot apply (padding of a P-384 signature alone,
-// say).
+// trailing bits need a part whose length is not a multiple of three. The
+// standard alphabet needs a "-" or "_" in the canonical encoding: a
+// signature nearly always has one, while ASCII JSON has one only where it
+// holds a ">", "?" or "~" (add a member such as "note": "~~~" to be sure).
+// Mint fails, wrapping [ErrUnsupported], if the variant cannot apply
+// (padding of a P-384 signature alone, say).
 func WithNonCanonicalBase64(variant Base64Variant, parts Part) MintOption {
 	return func(m *kitMint) {
 		if parts == 0 {
@@ -502,8 +504,9 @@ func kitSelfSigned(k *Key, now time.Time) ([]byte, error) {
 		Subject:               pkix.Name{CommonName: "jwkstest attacker " + k.kid},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
+		IsCA:                  true,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.priv.Public(), k.priv)
 	if err != nil {
