@@ -483,9 +483,11 @@ func (tc *testCache) runUntil(end time.Time) {
 // quiet moves the fake clock by d, which must not start a fetch.
 func (tc *testCache) quiet(d time.Duration) {
 	tc.t.Helper()
+	before := tc.idp.jwksRequests.Load()
 	tc.clk.Advance(d)
-	if tc.clk.Timers() == 0 {
-		tc.t.Fatalf("advancing %v started a fetch", d)
+	tc.park()
+	if n := tc.idp.jwksRequests.Load() - before; n != 0 {
+		tc.t.Fatalf("advancing %v started %d fetches", d, n)
 	}
 	tc.ev.none(tc.t)
 }

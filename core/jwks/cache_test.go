@@ -727,6 +727,7 @@ func TestCacheClose(t *testing.T) {
 		o.Timeout = time.Hour
 	})
 	tc.ready()
+	ka := tc.mustKey("a")
 	tc.quiet(cooldown)
 	arrived := make(chan struct{}, 1)
 	idp.configure(func(idp *testIdP) { idp.fault, idp.arrived = faultHang, arrived })
@@ -743,17 +744,22 @@ func TestCacheClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return with a fetch in flight")
 	}
-	if err := <-waiting; !errors.Is(err, jwks.ErrKeyNotFound) {
+	if err := <-waiting; !errors.Is(err, jwks.ErrKeysUnavailable) || !errors.Is(err, jwks.ErrClosed) {
 		t.Fatalf("lookup waiting during Close: %v", err)
 	}
 	if len(cacheGoroutines()) != 0 {
 		t.Fatalf("goroutines left after Close:\n%s", cacheGoroutines())
 	}
 	wantErr(t, tc.Refresh(context.Background()), jwks.ErrClosed)
-	wantErr(t, tc.Ready(context.Background()), nil) // a set is loaded
-	tc.mustKey("a")                                 // still served from memory
-	_, err := tc.key("other")
-	wantErr(t, err, jwks.ErrKeyNotFound)
+	wantErr(t, tc.Ready(context.Background()), jwks.ErrClosed)
+	for _, kid := range []string{"a", "other"} {
+		_, err := tc.key(kid)
+		wantErr(t, err, jwks.ErrKeysUnavailable)
+		wantErr(t, err, jwks.ErrClosed)
+	}
+	if tc.Contains(ka) {
+		t.Fatal("Contains true after Close")
+	}
 	if err := tc.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,9 @@ var (
 // maps nor the slices are modified once built, so readers need no lock.
 type cacheSet struct {
 	byKID map[string][]*Key // keys with a kid; usually one per kid
+	// small holds the same as byKID when there are few kids: comparing a
+	// handful of short strings beats hashing one.
+	small []cacheKID
 	keys  []*Key            // every key, in document order
 	noKID []*Key            // keys without a kid
 	// wildcard lets keys without a kid verify tokens with any kid, when
@@ -50,6 +53,15 @@ type cacheSet struct {
 	// set it (a single PEM key verifies whatever kid its issuer stamps).
 	wildcard bool
 }
+
+// cacheKID is the keys of one kid.
+type cacheKID struct {
+	kid  string
+	keys []*Key
+}
+
+// cacheSmallSet is the most kids searched linearly rather than hashed.
+const cacheSmallSet = 8
 
 // newCacheSet indexes keys. An entry identical to an earlier one (same kid,
 // thumbprint, algorithms and use) is dropped as a duplicate.
@@ -69,7 +81,28 @@ next:
 			s.byKID[k.ID] = append(s.byKID[k.ID], k)
 		}
 	}
+	if len(s.byKID) <= cacheSmallSet {
+		for _, k := range s.keys {
+			if ks := s.byKID[k.ID]; k.ID != "" && ks[0] == k {
+				s.small = append(s.small, cacheKID{kid: k.ID, keys: ks})
+			}
+		}
+	}
 	return s
+}
+
+// keysOf returns the keys with ID kid.
+func (s *cacheSet) keysOf(kid string) ([]*Key, bool) {
+	if len(s.byKID) <= cacheSmallSet {
+		for i := range s.small {
+			if s.small[i].kid == kid {
+				return s.small[i].keys, true
+			}
+		}
+		return nil, false
+	}
+	ks, ok := s.byKID[kid]
+	return ks, ok
 }
 
 // cacheSameKey reports whether a and b describe the same verification key,
@@ -94,7 +127,7 @@ func (s *cacheSet) lookup(kid string, alg jws.Algorithm) (*Key, cacheLookup) {
 	if kid == "" {
 		return cachePick(s.keys, alg, cacheMissing)
 	}
-	if ks, ok := s.byKID[kid]; ok {
+	if ks, ok := s.keysOf(kid); ok {
 		return cachePick(ks, alg, cacheMismatch)
 	}
 	if s.wildcard && len(s.noKID) > 0 {
@@ -130,7 +163,7 @@ func (s *cacheSet) contains(k *Key) bool {
 	}
 	ks := s.noKID
 	if k.ID != "" {
-		ks = s.byKID[k.ID]
+		ks, _ = s.keysOf(k.ID)
 	}
 	for _, o := range ks {
 		if o == k {
