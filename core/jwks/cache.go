@@ -92,14 +92,14 @@ type Cache struct {
 // cacheSnapshot is one loaded key set. It is never modified once
 // published, except for phase and staleLogged.
 type cacheSnapshot struct {
-	set         *cacheSet
-	gen         uint64 // incremented whenever the keys change
-	url         string
-	validators  fetchValidators
-	sum         [sha256.Size]byte // of the body the set was parsed from
-	fetched     time.Time
-	expires     time.Time // fresh before
-	staleUntil  time.Time // usable before
+	set        *cacheSet
+	gen        uint64 // incremented whenever the keys change
+	url        string
+	validators fetchValidators
+	sum        [sha256.Size]byte // of the body the set was parsed from
+	fetched    time.Time
+	expires    time.Time // fresh before
+	staleUntil time.Time // usable before
 	// phase is where the set stands between fresh, stale and unusable. The
 	// refresh goroutine advances it at expires and staleUntil, so that a
 	// lookup reads one atomic word instead of the clock, which costs more

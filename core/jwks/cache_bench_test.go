@@ -140,4 +140,3 @@ func BenchmarkCacheNegative(b *testing.B) {
 		}
 	})
 }
-

@@ -46,8 +46,8 @@ type cacheSet struct {
 	// small holds the same as byKID when there are few kids: comparing a
 	// handful of short strings beats hashing one.
 	small []cacheKID
-	keys  []*Key            // every key, in document order
-	noKID []*Key            // keys without a kid
+	keys  []*Key // every key, in document order
+	noKID []*Key // keys without a kid
 	// wildcard lets keys without a kid verify tokens with any kid, when
 	// no key has the token's kid. Only explicitly configured static sets
 	// set it (a single PEM key verifies whatever kid its issuer stamps).
