@@ -72,6 +72,7 @@ func (ep *kitEndpoint) stopLocked() {
 	ep.srv, ep.served = nil, nil
 }
 
+// ServeHTTP routes a request by its exact path; unknown paths get 404.
 func (ep *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ep.routesMu.RLock()
 	h := ep.routes[r.URL.Path]

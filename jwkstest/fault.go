@@ -242,12 +242,17 @@ type kitRecorder struct {
 	body   bytes.Buffer
 }
 
+// Header returns the recorded header map.
 func (rec *kitRecorder) Header() http.Header { return rec.header }
+
+// WriteHeader records the first status written.
 func (rec *kitRecorder) WriteHeader(code int) {
 	if rec.code == 0 {
 		rec.code = code
 	}
 }
+
+// Write records body bytes (status 200 unless one was written).
 func (rec *kitRecorder) Write(b []byte) (int, error) {
 	if rec.code == 0 {
 		rec.code = http.StatusOK

@@ -111,6 +111,13 @@ func TestHandlerNeverPublishesPrivateMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	edPub := keys.ed.Public().(ed25519.PublicKey)
+	// A multi-prime RSA key is the one whose JWK carries "oth" (RFC 7518
+	// §6.3.2.7).
+	//lint:ignore SA1019 a multi-prime key is exactly what this test needs
+	multiPrime, err := rsa.GenerateMultiPrimeKey(rand.Reader, 3, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name string
@@ -120,6 +127,7 @@ func TestHandlerNeverPublishesPrivateMembers(t *testing.T) {
 		{"rsa private 2048", keys.rsa2048, "RSA"},
 		{"rsa private 3072", keys.rsa3072, "RSA"},
 		{"rsa public", &keys.rsa2048.PublicKey, "RSA"},
+		{"rsa private multi-prime", multiPrime, "RSA"},
 		{"ecdsa private P-256", keys.p256, "EC"},
 		{"ecdsa private P-384", keys.p384, "EC"},
 		{"ecdsa private P-521", keys.p521, "EC"},
