@@ -28,7 +28,7 @@ type tcase struct {
 	want   expect
 	// before, when set, runs before the request and returns a check run
 	// after it (counters of the unknown-issuer case).
-	before func(s *suite) func(*failures)
+	before func() func(*failures)
 }
 
 // request is what a case sends.
@@ -284,7 +284,7 @@ func (s *suite) table() []*tcase {
 // noFetch snapshots the request counters of issuers A and C and returns
 // the check that no request reached them: an unknown iss must be rejected
 // before any network I/O (no fetch on attacker input).
-func (s *suite) noFetch(*suite) func(*failures) {
+func (s *suite) noFetch() func(*failures) {
 	aDisc, aKeys := s.a.DiscoveryRequests(), s.a.JWKSRequests()
 	cDisc, cKeys := s.c.DiscoveryRequests(), s.c.JWKSRequests()
 	return func(f *failures) {

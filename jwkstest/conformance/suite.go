@@ -271,7 +271,7 @@ func (s *suite) run(c *tcase) []string {
 	}
 	var after func(*failures)
 	if c.before != nil {
-		after = c.before(s)
+		after = c.before()
 	}
 	r, err := s.do(c.req)
 	if err != nil {
