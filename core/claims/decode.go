@@ -1,0 +1,825 @@
+package claims
+
+import (
+	"bytes"
+	"hash/maphash"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DefaultScopeClaims are the claims normalized into [Claims].Scopes when
+// [DecodeOptions].ScopeClaims is nil: "scope" (RFC 8693 §4.2, RFC 9068: a
+// space-separated string; Keycloak, Auth0, oidc-provider, Okta's org
+// server) and "scp" (Okta: an array; Entra ID: a space-separated string).
+//
+// Add "permissions" for Auth0 RBAC (an array of strings), e.g.
+// DecodeOptions{ScopeClaims: []string{"scope", "scp", "permissions"}}.
+var DefaultScopeClaims = []string{"scope", "scp"}
+
+// DecodeOptions configures [Decode]. The zero value, like a nil
+// *DecodeOptions, means the documented defaults.
+type DecodeOptions struct {
+	// ScopeClaims names the top-level claims whose values are normalized,
+	// in this order, into [Claims].Scopes. Each must be a string of
+	// space-separated scopes or an array of such strings (each split at
+	// spaces too); null counts as absent; any other type is [ErrMalformed]. Duplicates are removed, first occurrence kept. Names
+	// are case-sensitive; registered claim names (iss, sub, aud, exp, nbf,
+	// iat, jti) are ignored here. An empty, non-nil slice normalizes no
+	// claim. Default (nil): [DefaultScopeClaims].
+	ScopeClaims []string
+}
+
+// MaxDepth is the deepest nesting of arrays and objects [Decode] accepts;
+// deeper payloads are [ErrMalformed]. Access tokens nest three or four
+// levels.
+const MaxDepth = 64
+
+// maxPooled is the largest payload whose decoder state returns to the pool,
+// so that one huge token does not pin a huge buffer.
+const maxPooled = 64 << 10
+
+// span locates a string's contents in the payload (or, once unescaped, in
+// the claims' copy of it).
+type span struct {
+	start, end int
+	esc        bool // has escape sequences: unescape before use
+}
+
+// scopeSpan is one string of a scope claim.
+type scopeSpan struct {
+	claim int // index in the scope claim names
+	span
+}
+
+// decodeState is one decoding's scratch space, pooled.
+type decodeState struct {
+	s     []byte // the payload
+	i     int    // read position
+	plain bool   // s has no backslash and no control byte
+	high  bool   // s has non-ASCII bytes
+	depth int
+
+	keys  [][]byte // names of the objects being visited, a stack
+	tab   []uint64 // name tables of large objects, a stack
+	fold  []byte   // scratch: a folded name
+	unesc []byte   // unescaped names; append-only during one decoding
+	tmp   []byte   // scratch: an unescaped value
+
+	scopeClaims   []string
+	iss, sub, jti span
+	aud           []span
+	exp, nbf, iat date
+	scopes        []scopeSpan
+	stab          []int32 // scope deduplication table
+}
+
+type date struct {
+	sec, nsec int64
+	ok        bool
+}
+
+func (d date) time() time.Time {
+	if !d.ok {
+		return time.Time{}
+	}
+	return time.Unix(d.sec, d.nsec).UTC()
+}
+
+var statePool = sync.Pool{New: func() any { return new(decodeState) }}
+
+// Decode decodes a JWT claims set (the JSON payload of the token) into a new
+// [Claims]. opts may be nil, meaning the defaults.
+//
+// The payload must be an I-JSON object (RFC 7493): valid JSON (RFC 8259)
+// and UTF-8, no unpaired surrogate escapes, no two member names in any
+// object that are equal or differ only in case, nesting at most [MaxDepth]
+// deep. Member names are case-sensitive: "Exp" is not exp. The registered
+// claims must have their RFC 7519 types (iss, sub, jti strings; aud a
+// string or an array of strings; exp, nbf, iat NumericDates: non-negative
+// integer or fractional numbers up to [MaxNumericDate]); null is not
+// accepted for them. Anything else is an error wrapping [ErrMalformed],
+// whose message never contains token data.
+//
+// Decode checks no claim value (expiry, issuer, audience): that is
+// [Validation.Validate]'s job. The result shares no memory with payload,
+// which the caller may reuse at once.
+//
+// Decode is safe for concurrent use. It runs on unverified tokens (the
+// issuer is chosen by iss before the signature is checked), so its cost is
+// linear in the payload's size for any input, hostile ones included.
+func Decode(payload []byte, opts *DecodeOptions) (*Claims, error) {
+	scopeClaims := DefaultScopeClaims
+	if opts != nil && opts.ScopeClaims != nil {
+		scopeClaims = opts.ScopeClaims
+	}
+	d := statePool.Get().(*decodeState)
+	c, err := d.decode(payload, scopeClaims)
+	d.reset()
+	if len(payload) <= maxPooled {
+		statePool.Put(d)
+	}
+	return c, err
+}
+
+func (d *decodeState) reset() {
+	d.s = nil
+	d.i, d.depth = 0, 0
+	d.keys = d.keys[:0]
+	d.tab = d.tab[:0]
+	d.unesc = d.unesc[:0]
+	d.scopeClaims = nil
+	d.iss, d.sub, d.jti = span{}, span{}, span{}
+	d.aud = d.aud[:0]
+	d.exp, d.nbf, d.iat = date{}, date{}, date{}
+	d.scopes = d.scopes[:0]
+}
+
+func (d *decodeState) decode(payload []byte, scopeClaims []string) (*Claims, error) {
+	high, esc, ctl := class(payload)
+	if high && !utf8.Valid(payload) {
+		return nil, errNotUTF8
+	}
+	d.s, d.plain, d.high, d.scopeClaims = payload, !esc && !ctl, high, scopeClaims
+	if err := d.top(); err != nil {
+		return nil, err
+	}
+	return d.build(payload), nil
+}
+
+// top scans the claims object, extracting what the Claims keep.
+func (d *decodeState) top() error {
+	d.ws()
+	if d.i >= len(d.s) {
+		return errSyntax
+	}
+	if d.s[d.i] != '{' {
+		if d.value() == nil {
+			if d.ws(); d.i == len(d.s) {
+				return errNotObject
+			}
+		}
+		return errSyntax
+	}
+	d.i++
+	d.depth++
+	ks := newKeySet(d)
+	if d.ws(); d.i < len(d.s) && d.s[d.i] == '}' {
+		d.i++
+	} else {
+		for {
+			k, err := d.name()
+			if err != nil {
+				return err
+			}
+			if d.add(&ks, k) {
+				return errDuplicate
+			}
+			if err := d.member(k); err != nil {
+				return err
+			}
+			if d.ws(); d.i >= len(d.s) {
+				return errSyntax
+			}
+			if d.s[d.i] == '}' {
+				d.i++
+				break
+			}
+			if d.s[d.i] != ',' {
+				return errSyntax
+			}
+			d.i++
+			d.ws()
+		}
+	}
+	if d.ws(); d.i != len(d.s) {
+		return errSyntax
+	}
+	return nil
+}
+
+// member reads the value of the top-level member k.
+func (d *decodeState) member(k []byte) (err error) {
+	switch string(k) {
+	case "iss":
+		d.iss, err = d.stringValue(errIssType)
+	case "sub":
+		d.sub, err = d.stringValue(errSubType)
+	case "jti":
+		d.jti, err = d.stringValue(errJtiType)
+	case "aud":
+		err = d.stringList(errAudType, func(sp span) { d.aud = append(d.aud, sp) })
+	case "exp":
+		d.exp, err = d.dateValue(errExpType)
+	case "nbf":
+		d.nbf, err = d.dateValue(errNbfType)
+	case "iat":
+		d.iat, err = d.dateValue(errIatType)
+	default:
+		for i, name := range d.scopeClaims {
+			if string(k) == name && !bytes.HasPrefix(d.s[d.i:], []byte("null")) {
+				err = d.stringList(errWrongType, func(sp span) {
+					d.scopes = append(d.scopes, scopeSpan{i, sp})
+				})
+				if err == errWrongType {
+					err = scopeTypeError(name)
+				}
+				return err
+			}
+		}
+		return d.value()
+	}
+	return err
+}
+
+func (d *decodeState) stringValue(wrongType error) (span, error) {
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return span{}, wrongType
+	}
+	return d.str()
+}
+
+// strings reads a string or an array of strings, handing each to f.
+func (d *decodeState) stringList(wrongType error, f func(span)) error {
+	if d.i >= len(d.s) {
+		return errSyntax
+	}
+	switch d.s[d.i] {
+	case '"':
+		sp, err := d.str()
+		if err == nil {
+			f(sp)
+		}
+		return err
+	case '[':
+	default:
+		return wrongType
+	}
+	d.i++
+	if d.ws(); d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		return nil
+	}
+	for {
+		if d.i >= len(d.s) || d.s[d.i] != '"' {
+			return wrongType
+		}
+		sp, err := d.str()
+		if err != nil {
+			return err
+		}
+		f(sp)
+		if d.ws(); d.i >= len(d.s) {
+			return errSyntax
+		}
+		switch d.s[d.i] {
+		case ']':
+			d.i++
+			return nil
+		case ',':
+			d.i++
+			d.ws()
+		default:
+			return errSyntax
+		}
+	}
+}
+
+func (d *decodeState) dateValue(wrongType error) (date, error) {
+	if d.i >= len(d.s) || (d.s[d.i] != '-' && (d.s[d.i] < '0' || d.s[d.i] > '9')) {
+		return date{}, wrongType
+	}
+	start := d.i
+	if err := d.number(); err != nil {
+		return date{}, err
+	}
+	sec, nsec, ok := parseNumericDate(d.s[start:d.i])
+	if !ok {
+		return date{}, wrongType
+	}
+	return date{sec, nsec, true}, nil
+}
+
+// errWrongType stands for the error of a scope claim of the wrong type
+// until its message, which names the claim, is needed.
+var errWrongType = malformed("scope claim is not a string or an array of strings")
+
+func scopeTypeError(name string) error {
+	return malformed("scope claim " + strconv.Quote(name) + " is not a string or an array of strings")
+}
+
+// topNames returns the top-level member names of raw, a payload Decode
+// accepted, whose value is not null: slices of raw, or unescaped copies.
+func topNames(raw string) []string {
+	d := statePool.Get().(*decodeState)
+	defer func() {
+		d.reset()
+		if len(raw) <= maxPooled {
+			statePool.Put(d)
+		}
+	}()
+	b := []byte(raw)
+	_, esc, ctl := class(b)
+	d.s, d.plain = b, !esc && !ctl
+	d.ws()
+	d.i++ // '{'
+	var names []string
+	for d.ws(); d.i < len(d.s) && d.s[d.i] != '}'; d.ws() {
+		sp, err := d.nameSpan()
+		if err != nil {
+			return names
+		}
+		if !bytes.HasPrefix(d.s[d.i:], []byte("null")) {
+			if sp.esc {
+				names = append(names, string(appendUnescaped(nil, b[sp.start:sp.end])))
+			} else {
+				names = append(names, raw[sp.start:sp.end])
+			}
+		}
+		if d.value() != nil {
+			return names
+		}
+		if d.ws(); d.i < len(d.s) && d.s[d.i] == ',' {
+			d.i++
+		}
+	}
+	return names
+}
+
+// The JSON grammar (RFC 8259), strictly.
+
+func (d *decodeState) ws() {
+	if d.i < len(d.s) && d.s[d.i] > ' ' {
+		return // minified JSON: no whitespace at all
+	}
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// value skips one value, checking it.
+func (d *decodeState) value() error {
+	if d.i >= len(d.s) {
+		return errSyntax
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '{':
+		return d.object()
+	case c == '[':
+		return d.array()
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	}
+	return errSyntax
+}
+
+func (d *decodeState) literal(lit string) error {
+	if !bytes.HasPrefix(d.s[d.i:], []byte(lit)) {
+		return errSyntax
+	}
+	d.i += len(lit)
+	return nil
+}
+
+func (d *decodeState) object() error {
+	if d.depth++; d.depth > MaxDepth {
+		return errDepth
+	}
+	d.i++
+	ks := newKeySet(d)
+	if d.ws(); d.i < len(d.s) && d.s[d.i] == '}' {
+		d.i++
+		d.depth--
+		return nil
+	}
+	for {
+		k, err := d.name()
+		if err != nil {
+			return err
+		}
+		if d.add(&ks, k) {
+			return errDuplicate
+		}
+		if err := d.value(); err != nil {
+			return err
+		}
+		if d.ws(); d.i >= len(d.s) {
+			return errSyntax
+		}
+		switch d.s[d.i] {
+		case '}':
+			d.i++
+			d.depth--
+			d.keys = d.keys[:ks.base]
+			if ks.tab >= 0 {
+				d.tab = d.tab[:ks.tab]
+			}
+			return nil
+		case ',':
+			d.i++
+			d.ws()
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// name reads a member name and the colon after it, and returns the name,
+// unescaped.
+func (d *decodeState) name() ([]byte, error) {
+	sp, err := d.nameSpan()
+	if err != nil {
+		return nil, err
+	}
+	if !sp.esc {
+		return d.s[sp.start:sp.end], nil
+	}
+	// Slices of d.unesc stay valid when it grows: they keep the old array.
+	start := len(d.unesc)
+	d.unesc = appendUnescaped(d.unesc, d.s[sp.start:sp.end])
+	return d.unesc[start:], nil
+}
+
+// nameSpan reads a member name and the colon after it, and returns the
+// name's span.
+func (d *decodeState) nameSpan() (span, error) {
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return span{}, errSyntax
+	}
+	sp, err := d.str()
+	if err != nil {
+		return span{}, err
+	}
+	if d.ws(); d.i >= len(d.s) || d.s[d.i] != ':' {
+		return span{}, errSyntax
+	}
+	d.i++
+	d.ws()
+	return sp, nil
+}
+
+func (d *decodeState) array() error {
+	if d.depth++; d.depth > MaxDepth {
+		return errDepth
+	}
+	d.i++
+	if d.ws(); d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		d.depth--
+		return nil
+	}
+	for {
+		if err := d.value(); err != nil {
+			return err
+		}
+		if d.ws(); d.i >= len(d.s) {
+			return errSyntax
+		}
+		switch d.s[d.i] {
+		case ']':
+			d.i++
+			d.depth--
+			return nil
+		case ',':
+			d.i++
+			d.ws()
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// str reads a string at d.s[d.i] == '"' and returns its contents' span.
+// In a plain payload (no backslash, no control byte anywhere) the closing
+// quote is all there is to find.
+func (d *decodeState) str() (span, error) {
+	start := d.i + 1
+	if d.plain {
+		// Most names and many values are short: look at a few bytes before
+		// paying for IndexByte's call.
+		s := d.s[start:]
+		for j := 0; j < len(s) && j < 16; j++ {
+			if s[j] == '"' {
+				d.i = start + j + 1
+				return span{start: start, end: start + j}, nil
+			}
+		}
+		j := bytes.IndexByte(s, '"')
+		if j < 0 {
+			return span{}, errSyntax
+		}
+		d.i = start + j + 1
+		return span{start: start, end: start + j}, nil
+	}
+	esc := false
+	for i := start; i < len(d.s); {
+		switch c := d.s[i]; {
+		case c == '"':
+			d.i = i + 1
+			return span{start, i, esc}, nil
+		case c == '\\':
+			n, err := escapeLen(d.s[i:])
+			if err != nil {
+				return span{}, err
+			}
+			i += n
+			esc = true
+		case c < 0x20:
+			return span{}, errControl
+		default:
+			i++
+		}
+	}
+	return span{}, errSyntax
+}
+
+// escapeLen returns the length of the escape sequence at b[0] == '\\':
+// only the escapes of RFC 8259 §7, and \uXXXX surrogates only as a
+// high-low pair (RFC 7493 §2.1: I-JSON has no unpaired surrogates, and
+// decoders disagree on what they mean).
+func escapeLen(b []byte) (int, error) {
+	if len(b) < 2 {
+		return 0, errSyntax
+	}
+	switch b[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2, nil
+	case 'u':
+	default:
+		return 0, errEscape
+	}
+	r, ok := hex4(b[2:])
+	switch {
+	case !ok:
+		return 0, errEscape
+	case r >= 0xdc00 && r <= 0xdfff:
+		return 0, errSurrogate
+	case r < 0xd800 || r > 0xdfff:
+		return 6, nil
+	}
+	if len(b) < 12 || b[6] != '\\' || b[7] != 'u' {
+		return 0, errSurrogate
+	}
+	if r2, ok := hex4(b[8:]); !ok || r2 < 0xdc00 || r2 > 0xdfff {
+		return 0, errSurrogate
+	}
+	return 12, nil
+}
+
+// appendUnescaped appends the unescaped form of b, the contents of a
+// string whose escapes str validated.
+func appendUnescaped(dst, b []byte) []byte {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:i]...)
+		b = b[i:]
+		switch c := b[1]; c {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, _ := hex4(b[2:])
+			if utf16.IsSurrogate(r) {
+				r2, _ := hex4(b[8:])
+				r = utf16.DecodeRune(r, r2)
+				b = b[6:]
+			}
+			dst = utf8.AppendRune(dst, r)
+			b = b[6:]
+			continue
+		default: // '"', '\\', '/'
+			dst = append(dst, c)
+		}
+		b = b[2:]
+	}
+}
+
+// number reads a number of RFC 8259 §6 grammar.
+func (d *decodeState) number() error {
+	s, i := d.s, d.i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return errNumber
+	case s[i] == '0':
+		i++
+	case s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return errNumber
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return errNumber
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return errNumber
+		}
+	}
+	d.i = i
+	return nil
+}
+
+// build copies what the claims keep into one string: the payload, then the
+// unescaped form of every kept string that has escapes. Unescaped strings
+// are sliced from the payload's copy. Audience and Scopes share one
+// backing array: three allocations in all.
+func (d *decodeState) build(payload []byte) *Claims {
+	size := len(payload)
+	extra := func(sp span) {
+		if sp.esc {
+			size += sp.end - sp.start
+		}
+	}
+	extra(d.iss)
+	extra(d.sub)
+	extra(d.jti)
+	for _, sp := range d.aud {
+		extra(sp)
+	}
+	scopeTokens := 0
+	for _, sp := range d.scopes {
+		extra(sp.span)
+		scopeTokens += countFields(payload[sp.start:sp.end])
+	}
+
+	var sb strings.Builder
+	sb.Grow(size)
+	sb.Write(payload)
+	if size > len(payload) {
+		fix := func(sp *span) {
+			if sp.esc {
+				d.tmp = appendUnescaped(d.tmp[:0], payload[sp.start:sp.end])
+				sp.start = sb.Len()
+				sb.Write(d.tmp)
+				sp.end, sp.esc = sb.Len(), false
+			}
+		}
+		fix(&d.iss)
+		fix(&d.sub)
+		fix(&d.jti)
+		for i := range d.aud {
+			fix(&d.aud[i])
+		}
+		for i := range d.scopes {
+			fix(&d.scopes[i].span)
+		}
+	}
+	s := sb.String()
+
+	cs := &claimsAndState{c: Claims{
+		Issuer:    s[d.iss.start:d.iss.end],
+		Subject:   s[d.sub.start:d.sub.end],
+		ID:        s[d.jti.start:d.jti.end],
+		Expiry:    d.exp.time(),
+		NotBefore: d.nbf.time(),
+		IssuedAt:  d.iat.time(),
+		raw:       s[:len(payload)],
+	}}
+	c := &cs.c
+	c.lazy = &cs.l
+	n := len(d.aud) + scopeTokens
+	if n == 0 {
+		return c
+	}
+	arr := make([]string, n)
+	for i, sp := range d.aud {
+		arr[i] = s[sp.start:sp.end]
+	}
+	i := len(d.aud)
+	c.Audience = arr[:i:i]
+	if scopeTokens > maxLinearKeys {
+		d.initScopeTable(scopeTokens)
+	}
+	first := i
+	for claim := range d.scopeClaims { // in the configured order
+		for _, sp := range d.scopes {
+			if sp.claim == claim {
+				i = d.appendScopes(arr, first, i, s[sp.start:sp.end], scopeTokens)
+			}
+		}
+	}
+	if i > first {
+		c.Scopes = arr[first:i:i]
+	}
+	return c
+}
+
+// countFields counts the space-separated non-empty fields of b.
+func countFields(b []byte) int {
+	n, in := 0, false
+	for _, c := range b {
+		if c == ' ' {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
+}
+
+func (d *decodeState) initScopeTable(total int) {
+	size := 1
+	for size < 2*total {
+		size <<= 1
+	}
+	if cap(d.stab) < size {
+		d.stab = make([]int32, size)
+	} else {
+		d.stab = d.stab[:size]
+		clear(d.stab)
+	}
+}
+
+// appendScopes splits s at spaces into arr[i:], skipping scopes already in
+// arr[first:i], and returns the new i. Up to maxLinearKeys scopes in all
+// are deduplicated by comparison, more through a hash table, so that a
+// hostile payload costs linear time.
+func (d *decodeState) appendScopes(arr []string, first, i int, s string, total int) int {
+	for len(s) > 0 {
+		var f string
+		if j := strings.IndexByte(s, ' '); j < 0 {
+			f, s = s, ""
+		} else {
+			f, s = s[:j], s[j+1:]
+		}
+		if f == "" {
+			continue
+		}
+		if total <= maxLinearKeys {
+			dup := false
+			for _, g := range arr[first:i] {
+				if g == f {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				arr[i] = f
+				i++
+			}
+			continue
+		}
+		mask := uint64(len(d.stab) - 1)
+		for h := maphash.String(hashSeed, f) & mask; ; h = (h + 1) & mask {
+			slot := d.stab[h]
+			if slot == 0 {
+				d.stab[h] = int32(i + 1)
+				arr[i] = f
+				i++
+				break
+			}
+			if arr[slot-1] == f {
+				break
+			}
+		}
+	}
+	return i
+}
