@@ -278,6 +278,9 @@ func (iss *Issuer) Mint(claims map[string]any, opts ...MintOption) (string, erro
 		}
 		key = spare
 	}
+	if key == nil || key.priv == nil {
+		return "", fmt.Errorf("%w: a Key not made by this package", ErrUnsupported)
+	}
 	alg := key.alg
 	if m.signAlg != jws.Unknown {
 		if err := kitFits(m.signAlg, key.priv); err != nil {
