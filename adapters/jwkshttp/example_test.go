@@ -34,7 +34,7 @@ func get(url, token, origin string) *http.Response {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
+	fmt.Println(strings.TrimSpace(fmt.Sprint(resp.StatusCode, " ", string(body))))
 	return resp
 }
 
