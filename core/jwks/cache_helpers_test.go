@@ -408,10 +408,10 @@ func (e *events) none(t testing.TB) {
 // testCache is a Cache under test with its clock, server and events.
 type testCache struct {
 	*jwks.Cache
-	t   testing.TB
-	clk *jwkstest.Clock
-	idp *testIdP
-	ev  *events
+	t        testing.TB
+	clk      *jwkstest.Clock
+	ev       *events
+	requests func() int64 // JWKS requests the server has seen
 }
 
 // newTestCache returns a Cache on idp's /jwks with a fake clock, no jitter
@@ -420,10 +420,30 @@ type testCache struct {
 // the fake clock while the test waits). mod adjusts the options.
 func newTestCache(t testing.TB, idp *testIdP, mod func(*jwks.CacheOptions)) *testCache {
 	t.Helper()
+	return startTestCache(t, idp.clk, idp.jwksRequests.Load, func(o *jwks.CacheOptions) {
+		o.URL = idp.URL()
+		if mod != nil {
+			mod(o)
+		}
+	})
+}
+
+// newKitCache is newTestCache for a jwkstest.Issuer, through discovery.
+func newKitCache(t testing.TB, iss *jwkstest.Issuer, clk *jwkstest.Clock, mod func(*jwks.CacheOptions)) *testCache {
+	t.Helper()
+	return startTestCache(t, clk, func() int64 { return int64(iss.JWKSRequests()) }, func(o *jwks.CacheOptions) {
+		o.Issuer = iss.URL()
+		if mod != nil {
+			mod(o)
+		}
+	})
+}
+
+func startTestCache(t testing.TB, clk *jwkstest.Clock, requests func() int64, mod func(*jwks.CacheOptions)) *testCache {
+	t.Helper()
 	ev := newEvents()
 	o := jwks.CacheOptions{
-		URL:     idp.URL(),
-		Clock:   idp.clk,
+		Clock:   clk,
 		Jitter:  -1,
 		MaxWait: time.Millisecond,
 		Timeout: 2 * time.Second,
@@ -437,16 +457,28 @@ func newTestCache(t testing.TB, idp *testIdP, mod func(*jwks.CacheOptions)) *tes
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return &testCache{Cache: c, t: t, clk: idp.clk, idp: idp, ev: ev}
+	return &testCache{Cache: c, t: t, clk: clk, ev: ev, requests: requests}
 }
 
-// ready waits for the first set and for the refresh goroutine to park.
+// ready waits for the first set and for the refresh goroutine to park. A
+// machine under load can miss the short timeouts of outage tests, so a
+// failed first fetch is retried a few times.
 func (tc *testCache) ready() {
 	tc.t.Helper()
-	if err := tc.Ready(context.Background()); err != nil {
+	var err error
+	for range 5 {
+		if err = tc.Ready(context.Background()); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		tc.t.Fatalf("Ready: %v", err)
 	}
-	tc.ev.want(tc.t, jwks.EventFetched)
+	for {
+		if ev := tc.ev.next(tc.t); ev.Kind == jwks.EventFetched {
+			break
+		}
+	}
 	tc.park()
 }
 
@@ -483,10 +515,10 @@ func (tc *testCache) runUntil(end time.Time) {
 // quiet moves the fake clock by d, which must not start a fetch.
 func (tc *testCache) quiet(d time.Duration) {
 	tc.t.Helper()
-	before := tc.idp.jwksRequests.Load()
+	before := tc.requests()
 	tc.clk.Advance(d)
 	tc.park()
-	if n := tc.idp.jwksRequests.Load() - before; n != 0 {
+	if n := tc.requests() - before; n != 0 {
 		tc.t.Fatalf("advancing %v started %d fetches", d, n)
 	}
 	tc.ev.none(tc.t)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,67 +242,83 @@ func TestCacheOutage(t *testing.T) {
 			t.Parallel()
 			clk := jwkstest.NewClock(testStart)
 			idp := newIdP(t, clk, newECKey(t, "a"))
-			tc := newTestCache(t, idp, func(o *jwks.CacheOptions) {
-				o.Timeout = 100 * time.Millisecond
-				o.MaxStale = 10 * time.Minute
-				o.RetryMax = 5 * time.Minute
-			})
+			tc := newTestCache(t, idp, outageOptions)
 			tc.ready()
-			ka := tc.mustKey("a")
-			idp.setFault(f)
-
-			// The refresh ahead of expiry (at 9 min) fails; the set is
-			// still fresh.
-			began := time.Now()
-			ev := tc.fetchAfter(9 * time.Minute)
-			if ev.Kind != jwks.EventFetchFailed {
-				t.Fatalf("refresh during outage: %+v", ev)
+			want := jwks.ErrFetch
+			if f == faultGarbage || f == faultEmpty || f == faultNoUsable {
+				want = jwks.ErrInvalidKeySet
 			}
-			if d := time.Since(began); d > 5*time.Second {
-				t.Fatalf("a failing fetch took %v", d)
-			}
-			switch f {
-			case faultOversize, faultHugeCL, faultRefuse, faultHang, faultSlow, fault500:
-				wantErr(t, ev.Err, jwks.ErrFetch)
-			default:
-				wantErr(t, ev.Err, jwks.ErrInvalidKeySet)
-			}
-			if tc.mustKey("a") != ka {
-				t.Fatal("key changed identity")
-			}
-			// Past expiry (10 min), retries keep failing: the known kid is
-			// served stale; an unknown kid cannot be looked for.
-			tc.runUntil(testStart.Add(11 * time.Minute))
-			if tc.mustKey("a") != ka || !tc.Contains(ka) {
-				t.Fatal("stale key not served")
-			}
-			if tc.ev.count(jwks.EventStaleServed) == 0 {
-				t.Fatal("no stale_served event")
-			}
-			_, err := tc.key("unknown")
-			wantErr(t, err, jwks.ErrKeysUnavailable)
-
-			// Beyond MaxStale (20 min) nothing is served.
-			tc.runUntil(testStart.Add(21 * time.Minute))
-			_, err = tc.key("a")
-			var ue *jwks.UnavailableError
-			if !errors.As(err, &ue) || ue.RetryAfter < time.Second || ue.Err == nil {
-				t.Fatalf("beyond MaxStale: %v", err)
-			}
-			if tc.Contains(ka) {
-				t.Fatal("Contains true beyond MaxStale")
-			}
-			if n := tc.ev.count(jwks.EventFetched) + tc.ev.count(jwks.EventNotModified); n != 1 {
-				t.Fatalf("%d successful fetches during the outage", n-1)
-			}
-
-			// Recovery, at the next retry.
-			idp.setFault(faultNone)
-			tc.runUntil(clk.Now().Add(5 * time.Minute))
-			if tc.mustKey("a") != ka {
-				t.Fatal("key changed identity across the outage")
-			}
+			outage(t, tc, "a", 10*time.Minute, func(on bool) {
+				if on {
+					idp.setFault(f)
+				} else {
+					idp.setFault(faultNone)
+				}
+			}, want)
 		})
+	}
+}
+
+// outageOptions shorten timeouts and MaxStale for outage tests.
+func outageOptions(o *jwks.CacheOptions) {
+	o.Timeout = 200 * time.Millisecond
+	o.MaxStale = 10 * time.Minute
+	o.RetryMax = 5 * time.Minute
+}
+
+// outage runs an outage through a cache that has just loaded kid with a
+// TTL of ttl and the options of outageOptions: fault(true) starts it,
+// fault(false) ends it; failed fetches must match want.
+func outage(t *testing.T, tc *testCache, kid string, ttl time.Duration, fault func(on bool), want error) {
+	t.Helper()
+	start := tc.clk.Now()
+	known := tc.mustKey(kid)
+	fault(true)
+
+	// The refresh ahead of expiry fails; the set is still fresh.
+	began := time.Now()
+	ev := tc.fetchAfter(ttl - min(time.Minute, ttl/4))
+	if ev.Kind != jwks.EventFetchFailed {
+		t.Fatalf("refresh during outage: %+v", ev)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("a failing fetch took %v", d)
+	}
+	wantErr(t, ev.Err, want)
+	if tc.mustKey(kid) != known {
+		t.Fatal("key changed identity")
+	}
+	// Past expiry, retries keep failing: the known kid is served stale; an
+	// unknown kid cannot be looked for.
+	tc.runUntil(start.Add(ttl + time.Minute))
+	if tc.mustKey(kid) != known || !tc.Contains(known) {
+		t.Fatal("stale key not served")
+	}
+	if tc.ev.count(jwks.EventStaleServed) == 0 {
+		t.Fatal("no stale_served event")
+	}
+	_, err := tc.key("unknown")
+	wantErr(t, err, jwks.ErrKeysUnavailable)
+
+	// Beyond MaxStale (10 min) nothing is served.
+	tc.runUntil(start.Add(ttl + 11*time.Minute))
+	_, err = tc.key(kid)
+	var ue *jwks.UnavailableError
+	if !errors.As(err, &ue) || ue.RetryAfter < time.Second || !errors.Is(ue.Err, want) {
+		t.Fatalf("beyond MaxStale: %v", err)
+	}
+	if tc.Contains(known) {
+		t.Fatal("Contains true beyond MaxStale")
+	}
+	if n := tc.ev.count(jwks.EventFetched) + tc.ev.count(jwks.EventNotModified); n != 1 {
+		t.Fatalf("%d successful fetches during the outage", n-1)
+	}
+
+	// Recovery, at the next retry (at most RetryMax, 5 min).
+	fault(false)
+	tc.runUntil(tc.clk.Now().Add(5 * time.Minute))
+	if tc.mustKey(kid) != known {
+		t.Fatal("key changed identity across the outage")
 	}
 }
 
@@ -696,7 +713,8 @@ func TestNewCacheValidation(t *testing.T) {
 		{"retry", jwks.CacheOptions{URL: "https://a.example/jwks", RetryMin: 2 * time.Minute}, errAny},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.o.Clock = jwkstest.NewClock(testStart) // never fires: no fetch
+			tt.o.Clock = jwkstest.NewClock(testStart)
+			tt.o.HTTPClient = offline // the first fetch starts at once: keep it off the network
 			c, err := jwks.NewCache(tt.o)
 			if c != nil {
 				defer c.Close()
@@ -715,6 +733,15 @@ func TestNewCacheValidation(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// offline is an HTTP client that fails every request without a network.
+var offline = &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	return nil, errors.New("offline")
+})}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Close stops every goroutine, also with a fetch in flight and lookups
 // waiting, and the cache refuses further work.
@@ -747,8 +774,13 @@ func TestCacheClose(t *testing.T) {
 	if err := <-waiting; !errors.Is(err, jwks.ErrKeysUnavailable) || !errors.Is(err, jwks.ErrClosed) {
 		t.Fatalf("lookup waiting during Close: %v", err)
 	}
-	if len(cacheGoroutines()) != 0 {
-		t.Fatalf("goroutines left after Close:\n%s", cacheGoroutines())
+	// A goroutine that has signalled it is done may still be on its way
+	// out: poll briefly, as goleak does.
+	for deadline := time.Now().Add(5 * time.Second); len(cacheGoroutines()) != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines left after Close:\n%s", strings.Join(cacheGoroutines(), "\n\n"))
+		}
+		time.Sleep(time.Millisecond)
 	}
 	wantErr(t, tc.Refresh(context.Background()), jwks.ErrClosed)
 	wantErr(t, tc.Ready(context.Background()), jwks.ErrClosed)
