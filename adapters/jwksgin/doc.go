@@ -66,5 +66,8 @@
 // (c.Request.URL.EscapedPath(), not Gin's route pattern) and fail closed: a
 // path that is not already canonical ("/healthz/../admin", "//healthz",
 // "/health%7A") is never excluded, so Gin's path cleaning or RemoveExtraSlash
-// cannot be used to skip authentication.
+// cannot be used to skip authentication. Gin answers a few requests before
+// any middleware runs: with RedirectTrailingSlash (the default) a path that
+// differs from a route by a trailing slash ("/healthz/") gets a redirect to
+// the route, and no handler runs.
 package jwksgin
