@@ -683,10 +683,8 @@ func (d *decodeState) build(payload []byte) *Claims {
 	for _, sp := range d.aud {
 		extra(sp)
 	}
-	scopeTokens := 0
 	for _, sp := range d.scopes {
 		extra(sp.span)
-		scopeTokens += countFields(payload[sp.start:sp.end])
 	}
 
 	var sb strings.Builder
@@ -724,6 +722,10 @@ func (d *decodeState) build(payload []byte) *Claims {
 	}}
 	c := &cs.c
 	c.lazy = &cs.l
+	scopeTokens := 0
+	for _, sp := range d.scopes {
+		scopeTokens += countFields(s[sp.start:sp.end]) // after unescaping: "a\u0020b" is two
+	}
 	n := len(d.aud) + scopeTokens
 	if n == 0 {
 		return c
@@ -752,9 +754,10 @@ func (d *decodeState) build(payload []byte) *Claims {
 }
 
 // countFields counts the space-separated non-empty fields of b.
-func countFields(b []byte) int {
+func countFields(b string) int {
 	n, in := 0, false
-	for _, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c == ' ' {
 			in = false
 		} else if !in {

@@ -163,6 +163,7 @@ func TestDecodeAccepts(t *testing.T) {
 		{"non-scope claim of any type", `{"scope":"a","scp":5}`, &DecodeOptions{ScopeClaims: []string{"scope"}},
 			Claims{Scopes: []string{"a"}}},
 		{"null scope claim is absent", `{"scope":null}`, nil, Claims{}},
+		{"escaped spaces split scopes", `{"scope":"a\u0020b\u0020\u0020a","scp":["c\u0020d"]}`, nil, Claims{Scopes: []string{"a", "b", "c", "d"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

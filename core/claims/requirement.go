@@ -68,7 +68,7 @@ func AnyScope(scopes ...string) Requirement {
 }
 
 func scopeReq(k kind, fn string, scopes []string) Requirement {
-	n := &node{kind: k, items: slices.Clone(scopes)}
+	n := &node{kind: k, items: dedupe(scopes)}
 	if len(scopes) == 0 {
 		n.err = fmt.Errorf("jwksauth: %s: no scope", fn)
 	}
@@ -78,7 +78,7 @@ func scopeReq(k kind, fn string, scopes []string) Requirement {
 			break
 		}
 	}
-	n.needs = dedupe(n.items)
+	n.needs = n.items
 	return Requirement{n}
 }
 
