@@ -84,3 +84,10 @@ fuzz:
 ## tidy: go mod tidy in every module.
 tidy:
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+
+## demo: run an example app with a development issuer that prints curl
+## commands with working tokens (FRAMEWORK=nethttp|gin|echo|fiber).
+.PHONY: demo
+demo:
+	@test -f examples/$(FRAMEWORK)/main.go || { echo "FRAMEWORK=$(FRAMEWORK): want nethttp, gin, echo or fiber" >&2; exit 2; }
+	cd examples/$(FRAMEWORK) && DEV_ISSUER=1 $(GO) run .
