@@ -29,10 +29,11 @@ import (
 // (never the browser's Access-Control-Request-Headers echoed back), and
 // ExposeHeaders, AllowCredentials and MaxAge are the policy's. An OPTIONS
 // request without Access-Control-Request-Method is not a preflight and
-// skips the CORS middleware: it reaches authentication and the router like
+// skips Echo's middleware: it reaches authentication and the router like
 // any other method (Echo's middleware would otherwise answer every OPTIONS
 // request 204 itself). A disallowed origin's preflight is answered 204
-// without CORS headers.
+// without CORS headers. docs/decisions/0008-cors-echo.md records what was
+// checked.
 //
 // A zero policy returns a middleware that does nothing and a nil error; an
 // invalid policy returns the error of [cors.New].
@@ -44,11 +45,7 @@ func CORS(p cors.Policy) (echo.MiddlewareFunc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwksecho.CORS: %w", err)
 	}
-	return middleware.CORSWithConfig(middleware.CORSConfig{
-		Skipper: func(c echo.Context) bool {
-			r := c.Request()
-			return r.Method == http.MethodOptions && r.Header.Get(echo.HeaderAccessControlRequestMethod) == ""
-		},
+	mw := middleware.CORSWithConfig(middleware.CORSConfig{
 		// With AllowOriginFunc set, Echo ignores AllowOrigins (whose
 		// default is "*") entirely.
 		AllowOriginFunc:  func(origin string) (bool, error) { return cp.AllowOrigin(origin), nil },
@@ -57,5 +54,19 @@ func CORS(p cors.Policy) (echo.MiddlewareFunc, error) {
 		ExposeHeaders:    cp.ExposedHeaders(),
 		AllowCredentials: cp.AllowCredentials(),
 		MaxAge:           cp.MaxAgeSeconds(),
-	}), nil
+	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withCORS := mw(next)
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Method == http.MethodOptions && r.Header.Get(echo.HeaderAccessControlRequestMethod) == "" {
+				// Not a preflight: Echo's middleware would answer it 204
+				// itself. It goes to authentication and the router instead,
+				// without CORS headers, as with rs/cors and Fiber.
+				c.Response().Header().Add(echo.HeaderVary, echo.HeaderOrigin)
+				return next(c)
+			}
+			return withCORS(c)
+		}
+	}, nil
 }

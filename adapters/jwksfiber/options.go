@@ -1,0 +1,117 @@
+package jwksfiber
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jwksauth/jwksauth"
+)
+
+// Option configures [Middleware], [Authenticate] and [Optional]. Invalid
+// options make the constructor panic when the route is set up, never a
+// request fail later.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is the setup of one authentication step; [Require] answers with
+// the config of the step that ran before it.
+type config struct {
+	realm           string
+	excluded        []string // WithExclusions paths, compiled into exclusions
+	hasExclusions   bool
+	exclusions      *jwksauth.Exclusions // Middleware only
+	errorHandler    func(*fiber.Ctx, error) error
+	hasErrorHandler bool
+	frameworkErrors bool
+}
+
+// requireOnly is the config [Require] answers with when no authentication
+// step ran before it: the core's answer, without a realm.
+var requireOnly = &config{}
+
+// WithExclusions lets requests for paths through without authentication,
+// e.g. WithExclusions("/healthz", "/public/"). A path ending in "/" is a
+// prefix. Paths are matched by [jwksauth.Exclusions] against the raw path
+// of the request line as the client sent it (fasthttp's URI().PathOriginal(),
+// without the query), never against c.Path(), which Fiber may decode and
+// whose routing ignores case and trailing slashes by default. Matching
+// fails closed: "/healthz/../admin", "//healthz", "/HEALTHZ", "/healthz/"
+// and "/health%7A" are never excluded, whatever Fiber's router makes of
+// them; at worst such a request must authenticate. An invalid path
+// ("healthz", "/a/../b", "/") panics at setup. Repeated options add up.
+//
+// Only [Middleware] takes it: a route-level [Authenticate] or [Optional] is
+// simply left off the routes that need no token, and building one with
+// WithExclusions panics. Default: no exclusions.
+func WithExclusions(paths ...string) Option {
+	return optionFunc(func(c *config) {
+		c.excluded = append(c.excluded, paths...)
+		c.hasExclusions = true
+	})
+}
+
+// WithErrorHandler replaces the answer to a rejected request: h receives
+// the Fiber context and the error (match it with [errors.Is] against the
+// jwksauth sentinels; [jwksauth.AnswerFor] computes the standard answer),
+// writes a response, and returns what the handler returns to Fiber. h
+// must not be nil. It excludes [WithFrameworkErrors].
+func WithErrorHandler(h func(c *fiber.Ctx, err error) error) Option {
+	return optionFunc(func(c *config) {
+		c.errorHandler = h
+		c.hasErrorHandler = true
+	})
+}
+
+// WithFrameworkErrors hands rejections to the app's ErrorHandler
+// (fiber.Config.ErrorHandler) instead of writing the core's answer: the
+// handler sets the answer's WWW-Authenticate, Retry-After and Cache-Control
+// headers on the response, then returns an [*Error] carrying the
+// [jwksauth.Answer] and the cause. It unwraps to a [*fiber.Error] with the
+// answer's status and description, so Fiber's DefaultErrorHandler answers
+// with the right status, the RFC 6750 challenge and the description as a
+// plain-text body, and to the cause, so a custom ErrorHandler can match it
+// with errors.Is (e.g. [jwksauth.ErrTokenExpired]). It excludes
+// [WithErrorHandler].
+func WithFrameworkErrors() Option {
+	return optionFunc(func(c *config) { c.frameworkErrors = true })
+}
+
+// newConfig applies opts for the constructor fn and panics on an invalid
+// setup, so that a mistake surfaces when routes are registered.
+func newConfig(fn string, a *jwksauth.Authenticator, global bool, opts []Option) *config {
+	if a == nil {
+		panic(fmt.Sprintf("jwksfiber: %s: nil *jwksauth.Authenticator", fn))
+	}
+	c := &config{realm: a.Realm()}
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("jwksfiber: %s: option %d is nil", fn, i))
+		}
+		o.apply(c)
+	}
+	if c.hasExclusions {
+		if !global {
+			panic(fmt.Sprintf("jwksfiber: %s: WithExclusions applies to Middleware only; leave the routes that need no token out of %s instead", fn, fn))
+		}
+		e, err := jwksauth.NewExclusions(c.excluded...)
+		if err != nil {
+			panic(fmt.Sprintf("jwksfiber: %s: WithExclusions: %v", fn, err))
+		}
+		c.exclusions = e
+	}
+	if c.hasErrorHandler {
+		if c.errorHandler == nil {
+			panic(fmt.Sprintf("jwksfiber: %s: WithErrorHandler(nil)", fn))
+		}
+		if c.frameworkErrors {
+			panic(fmt.Sprintf("jwksfiber: %s: WithErrorHandler and WithFrameworkErrors exclude each other", fn))
+		}
+	}
+	return c
+}
