@@ -215,7 +215,9 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 	for attempt := 0; attempt < 4; attempt++ {
 		now := c.clock.Now()
 		s := c.snap.Load()
-		if attempt > 0 && s != nil && now.Before(s.staleUntil) && s.phase.Load() != cachePhaseDead {
+		// Look again: a fetch may have installed a set since the hot path
+		// looked, or since the last attempt.
+		if s != nil && now.Before(s.staleUntil) && s.phase.Load() != cachePhaseDead {
 			k, r := s.set.lookup(kid, alg)
 			switch r {
 			case cacheHit:
@@ -389,6 +391,13 @@ func (c *Cache) loop() {
 			}
 		}
 		t := c.clock.NewTimer(wake.Sub(now))
+		if c.clock.Now().Sub(now) > time.Millisecond {
+			// The clock moved (a fake clock, stepped by a test) between
+			// reading now and arming the timer, which is relative: the
+			// deadline may be late. Compute it again.
+			t.Stop()
+			continue
+		}
 		select {
 		case <-c.ctx.Done():
 		case <-c.wake:
@@ -414,7 +423,9 @@ func (c *Cache) run(call *cacheCall) {
 	} else {
 		c.failures = 0
 		c.lastErr = nil
-		c.refreshAt = c.refreshTime(c.snap.Load())
+		if s := c.snap.Load(); s != nil { // nil if Close refused the set
+			c.refreshAt = c.refreshTime(s)
+		}
 	}
 	failures, retryAt := c.failures, c.retryAt
 	c.inflight = nil

@@ -834,3 +834,56 @@ func TestCacheRefresh(t *testing.T) {
 	wantErr(t, err, jwks.ErrInvalidKeySet)
 	tc.mustKey("b")
 }
+
+// The negative cache holds at most NegativeCacheSize kids, each for at most
+// MinTTL and only while the set is unchanged; a remembered kid is answered
+// without asking for a fetch.
+func TestCacheNegativeCache(t *testing.T) {
+	clk := jwkstest.NewClock(testStart)
+	a := newECKey(t, "a")
+	idp := newIdP(t, clk, a)
+	tc := newTestCache(t, idp, func(o *jwks.CacheOptions) {
+		o.MaxWait = 2 * time.Second
+		o.NegativeCacheSize = 2
+	})
+	tc.ready()
+	tc.quiet(cooldown)
+	miss := func(kid string) {
+		t.Helper()
+		_, err := tc.key(kid)
+		wantErr(t, err, jwks.ErrKeyNotFound)
+	}
+	miss("k1") // waits for a fetch at once, which does not find it
+	tc.ev.want(t, jwks.EventNotModified)
+	tc.park()
+	miss("k2") // within the cooldown: a fetch is scheduled for its end
+	miss("k3")
+	tc.fetchAfter(cooldown)
+	// k1 and k2 are remembered; k3 did not fit.
+	miss("k1")
+	miss("k2")
+	tc.quiet(cooldown)
+	miss("k3") // the cooldown has passed: a fetch at once
+	tc.ev.want(t, jwks.EventNotModified)
+	tc.park()
+	// k1 was remembered at 0:05 and expires at 1:05, after MinTTL; k2 at
+	// 1:10.
+	tc.quiet(testStart.Add(66 * time.Second).Sub(clk.Now()))
+	miss("k2")
+	tc.quiet(0)
+	miss("k1")
+	tc.ev.want(t, jwks.EventNotModified)
+	tc.park()
+	// A change of the key set forgets every kid.
+	miss("k1")
+	tc.quiet(0)
+	idp.setKeys(a, newECKey(t, "new"))
+	miss("other")
+	if ev := tc.fetchAfter(cooldown); ev.Added != 1 {
+		t.Fatalf("rotation: %+v", ev)
+	}
+	miss("k1")
+	if ev := tc.fetchAfter(cooldown); ev.Kind != jwks.EventNotModified {
+		t.Fatalf("k1 after the set changed: %+v", ev)
+	}
+}
