@@ -83,8 +83,9 @@
 // # Setup errors
 //
 // Constructors panic on a nil Authenticator, an invalid option (an excluded
-// path that is not canonical, a nil handler, conflicting options) or an
-// invalid [jwksauth.Requirement], when routes are registered: a request
+// path that is not canonical, exclusions on a route-level step, a nil
+// handler, conflicting error options) or an invalid [jwksauth.Requirement]
+// ([jwksauth.Requirement.Err]), when routes are registered: a request
 // never fails because of a configuration mistake. [CORS] returns its error
 // instead, like [jwksauth.New].
 package jwksfiber
