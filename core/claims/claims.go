@@ -56,10 +56,12 @@ type lazyState struct {
 	names     []string // top-level names with a non-null value
 }
 
-// claimsAndState is the single allocation of a decoded Claims.
+// claimsAndState is the allocation of a decoded Claims, with room for the
+// Audience and Scopes of most tokens.
 type claimsAndState struct {
-	c Claims
-	l lazyState
+	c    Claims
+	l    lazyState
+	strs [8]string
 }
 
 // claims returns the claims set as a map (nil when there is none). It is

@@ -2,7 +2,9 @@ package claims
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,11 +65,11 @@ type decodeState struct {
 	high  bool   // s has non-ASCII bytes
 	depth int
 
-	keys  [][]byte // names of the objects being visited, a stack
-	tab   []uint64 // name tables of large objects, a stack
-	fold  []byte   // scratch: a folded name
-	unesc []byte   // unescaped names; append-only during one decoding
-	tmp   []byte   // scratch: an unescaped value
+	keys  []nameRef // names of the objects being visited, a stack
+	tab   []uint64  // name tables of large objects, a stack
+	fold  []byte    // scratch: a folded name
+	unesc []byte    // unescaped names, one after the other
+	tmp   []byte    // scratch: an unescaped value
 
 	scopeClaims   []string
 	iss, sub, jti span
@@ -171,11 +173,11 @@ func (d *decodeState) top() error {
 		d.i++
 	} else {
 		for {
-			k, err := d.name()
+			k, ref, err := d.name()
 			if err != nil {
 				return err
 			}
-			if d.add(&ks, k) {
+			if d.add(&ks, k, ref) {
 				return errDuplicate
 			}
 			if err := d.member(k); err != nil {
@@ -410,11 +412,11 @@ func (d *decodeState) object() error {
 		return nil
 	}
 	for {
-		k, err := d.name()
+		k, ref, err := d.name()
 		if err != nil {
 			return err
 		}
-		if d.add(&ks, k) {
+		if d.add(&ks, k, ref) {
 			return errDuplicate
 		}
 		if err := d.value(); err != nil {
@@ -442,19 +444,18 @@ func (d *decodeState) object() error {
 }
 
 // name reads a member name and the colon after it, and returns the name,
-// unescaped.
-func (d *decodeState) name() ([]byte, error) {
+// unescaped, and where it is.
+func (d *decodeState) name() ([]byte, nameRef, error) {
 	sp, err := d.nameSpan()
 	if err != nil {
-		return nil, err
+		return nil, nameRef{}, err
 	}
 	if !sp.esc {
-		return d.s[sp.start:sp.end], nil
+		return d.s[sp.start:sp.end], nameRef{start: int32(sp.start), end: int32(sp.end)}, nil
 	}
-	// Slices of d.unesc stay valid when it grows: they keep the old array.
 	start := len(d.unesc)
 	d.unesc = appendUnescaped(d.unesc, d.s[sp.start:sp.end])
-	return d.unesc[start:], nil
+	return d.unesc[start:], nameRef{start: int32(start), end: int32(len(d.unesc)), unesc: true}, nil
 }
 
 // nameSpan reads a member name and the colon after it, and returns the
@@ -467,10 +468,13 @@ func (d *decodeState) nameSpan() (span, error) {
 	if err != nil {
 		return span{}, err
 	}
-	if d.ws(); d.i >= len(d.s) || d.s[d.i] != ':' {
+	if d.i < len(d.s) && d.s[d.i] == ':' { // minified
+		d.i++
+	} else if d.ws(); d.i < len(d.s) && d.s[d.i] == ':' {
+		d.i++
+	} else {
 		return span{}, errSyntax
 	}
-	d.i++
 	d.ws()
 	return sp, nil
 }
@@ -512,21 +516,25 @@ func (d *decodeState) array() error {
 func (d *decodeState) str() (span, error) {
 	start := d.i + 1
 	if d.plain {
-		// Most names and many values are short: look at a few bytes before
+		// Names and most values are short: search 8 bytes at a time before
 		// paying for IndexByte's call.
 		s := d.s[start:]
-		for j := 0; j < len(s) && j < 16; j++ {
-			if s[j] == '"' {
-				d.i = start + j + 1
-				return span{start: start, end: start + j}, nil
+		j := 0
+		for ; j+8 <= len(s) && j < 64; j += 8 {
+			x := binary.LittleEndian.Uint64(s[j:]) ^ (lo8 * '"')
+			if m := (x - lo8) &^ x & hi8; m != 0 { // the lowest flagged byte is exact
+				end := start + j + bits.TrailingZeros64(m)/8
+				d.i = end + 1
+				return span{start: start, end: end}, nil
 			}
 		}
-		j := bytes.IndexByte(s, '"')
-		if j < 0 {
+		k := bytes.IndexByte(s[j:], '"')
+		if k < 0 {
 			return span{}, errSyntax
 		}
-		d.i = start + j + 1
-		return span{start: start, end: start + j}, nil
+		end := start + j + k
+		d.i = end + 1
+		return span{start: start, end: end}, nil
 	}
 	esc := false
 	for i := start; i < len(d.s); {
@@ -730,7 +738,10 @@ func (d *decodeState) build(payload []byte) *Claims {
 	if n == 0 {
 		return c
 	}
-	arr := make([]string, n)
+	arr := cs.strs[:]
+	if n > len(arr) {
+		arr = make([]string, n)
+	}
 	for i, sp := range d.aud {
 		arr[i] = s[sp.start:sp.end]
 	}

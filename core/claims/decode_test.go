@@ -126,7 +126,7 @@ func assertClaims(t *testing.T, got, want *Claims) {
 }
 
 func TestDecodeAccepts(t *testing.T) {
-	deep := strings.Repeat(`{"a":`, MaxDepth-1) + `1` + strings.Repeat(`}`, MaxDepth-1)
+	deep := strings.Repeat(`{"a":`, MaxDepth-1) + `[1]` + strings.Repeat(`}`, MaxDepth-1)
 	tests := []struct {
 		name    string
 		payload string
@@ -173,7 +173,7 @@ func TestDecodeAccepts(t *testing.T) {
 }
 
 func TestDecodeMalformed(t *testing.T) {
-	deep := strings.Repeat(`[`, MaxDepth) + strings.Repeat(`]`, MaxDepth)
+	deep := `{"a":` + strings.Repeat(`[`, MaxDepth) + strings.Repeat(`]`, MaxDepth) + `}`
 	many := func(extra string) string {
 		var b strings.Builder
 		b.WriteString(`{`)
@@ -231,6 +231,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"overlong UTF-8", "{\"a\":\"\xc0\xaf\"}", nil},
 		{"invalid UTF-8 in a name", "{\"\xfe\":1}", nil},
 		{"too deep", deep, nil},
+		{"too deep objects", strings.Repeat(`{"a":`, MaxDepth+1) + `1` + strings.Repeat(`}`, MaxDepth+1), nil},
 
 		{"duplicate exp", `{"exp":1,"exp":2}`, nil},
 		{"duplicate unknown claim", `{"role":"user","role":"admin"}`, nil},
@@ -283,6 +284,9 @@ func TestDecodeMalformed(t *testing.T) {
 			}
 			if c != nil {
 				t.Errorf("claims returned with an error")
+			}
+			if strings.HasPrefix(tt.name, "too deep") && err != errDepth {
+				t.Errorf("error = %v, want errDepth", err)
 			}
 			if strings.Contains(err.Error(), "SECRET") {
 				t.Errorf("error message echoes token data: %v", err)

@@ -7,9 +7,12 @@
 // [Decode] turns a token's JSON payload into an immutable [*Claims]: the
 // registered claims in typed fields, the granted scopes normalized once into
 // [Claims].Scopes, and a private copy of the payload for everything else. It
-// runs on every request, before the signature is checked (the issuer is
-// chosen by iss), so it is built for speed and for hostile input: fastjson
-// with pooled parsers, three allocations, cost linear in the payload.
+// runs on every token not yet cached, before the signature is checked (the
+// issuer is chosen by iss), so it is built for speed and for hostile input:
+// one strict pass over the payload with pooled scratch space, no tree, three
+// allocations (the payload's copy, which every kept string is sliced from;
+// the Claims; the Audience and Scopes backing array), cost linear in the
+// payload whatever its shape.
 //
 // It is strict where decoders disagree (RFC 8725 §2.6): the payload must be
 // an I-JSON object (RFC 7493) — valid UTF-8 and JSON, no unpaired surrogate

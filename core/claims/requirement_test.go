@@ -223,7 +223,8 @@ func TestRequirementErrorScopesAreCopies(t *testing.T) {
 func TestRequirementIsComparable(t *testing.T) {
 	a, b := Scopes("x"), Scopes("x")
 	m := map[Requirement]string{a: "a", b: "b", {}: "zero", Func("f", func(*Claims) bool { return true }): "f"}
-	if len(m) != 4 || m[a] != "a" || a == b || a != a {
+	c := a
+	if len(m) != 4 || m[a] != "a" || a == b || c != a {
 		t.Errorf("Requirement identity is wrong")
 	}
 	if !(Requirement{}).IsZero() || a.IsZero() {

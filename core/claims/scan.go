@@ -75,7 +75,11 @@ func parseNumericDate(s []byte) (sec, nsec int64, ok bool) {
 	if len(s) == 0 || s[0] == '-' {
 		return 0, 0, false
 	}
-	if bytes.IndexAny(s, "eE") >= 0 {
+	exponent := false
+	for _, c := range s {
+		exponent = exponent || c == 'e' || c == 'E'
+	}
+	if exponent {
 		f, err := strconv.ParseFloat(string(s), 64)
 		if err != nil || math.IsNaN(f) || f < 0 || f >= MaxNumericDate+1 {
 			return 0, 0, false
@@ -127,6 +131,7 @@ var hashSeed = maphash.MakeSeed()
 
 // keySet tracks the names of one object being visited. Its names are
 // d.keys[base:]; its table, once it has one, is d.tab[tab : tab+tabLen].
+// Names are kept as offsets, not slices: the stack holds no pointers.
 type keySet struct {
 	base     int
 	bloom    uint64
@@ -139,12 +144,12 @@ func newKeySet(d *decodeState) keySet { return keySet{base: len(d.keys), tab: -1
 
 // add records k and reports whether it duplicates (case-insensitively) a
 // name already seen in the object.
-func (d *decodeState) add(ks *keySet, k []byte) (dup bool) {
+func (d *decodeState) add(ks *keySet, k []byte, ref nameRef) (dup bool) {
 	if ks.tab >= 0 {
 		if d.tabInsert(ks, len(d.keys), k) {
 			return true
 		}
-		d.keys = append(d.keys, k)
+		d.keys = append(d.keys, ref)
 		if n := len(d.keys) - ks.base; 2*n > ks.tabLen {
 			d.tabBuild(ks, 2*ks.tabLen)
 		}
@@ -153,7 +158,7 @@ func (d *decodeState) add(ks *keySet, k []byte) (dup bool) {
 	ascii := (d.plain && !d.high) || isASCII(k) // escapes may make non-ASCII names
 	if !ascii || ks.nonASCII {
 		for _, p := range d.keys[ks.base:] {
-			if bytes.EqualFold(p, k) {
+			if bytes.EqualFold(d.nameAt(p), k) {
 				return true
 			}
 		}
@@ -162,18 +167,32 @@ func (d *decodeState) add(ks *keySet, k []byte) (dup bool) {
 		bit := uint64(1) << foldBucket(k)
 		if ks.bloom&bit != 0 {
 			for _, p := range d.keys[ks.base:] {
-				if len(p) == len(k) && bytes.EqualFold(p, k) {
+				if int(p.end-p.start) == len(k) && bytes.EqualFold(d.nameAt(p), k) {
 					return true
 				}
 			}
 		}
 		ks.bloom |= bit
 	}
-	d.keys = append(d.keys, k)
+	d.keys = append(d.keys, ref)
 	if len(d.keys)-ks.base > maxLinearKeys {
 		d.tabBuild(ks, 4*maxLinearKeys)
 	}
 	return false
+}
+
+// nameRef locates a member name: in the payload, or, when it had escapes,
+// in d.unesc, unescaped.
+type nameRef struct {
+	start, end int32
+	unesc      bool
+}
+
+func (d *decodeState) nameAt(r nameRef) []byte {
+	if r.unesc {
+		return d.unesc[r.start:r.end]
+	}
+	return d.s[r.start:r.end]
 }
 
 // tabBuild (re)builds the object's table with size slots (a power of two).
@@ -188,7 +207,7 @@ func (d *decodeState) tabBuild(ks *keySet, size int) {
 		d.tab = append(d.tab, make([]uint64, size)...)
 		ks.tabLen = size
 		for i := ks.base; i < len(d.keys); i++ {
-			d.tabInsert(ks, i, d.keys[i])
+			d.tabInsert(ks, i, d.nameAt(d.keys[i]))
 		}
 		return
 	}
@@ -229,7 +248,7 @@ func (d *decodeState) tabInsert(ks *keySet, i int, k []byte) (dup bool) {
 			tab[j] = h<<32 | uint64(i+1)
 			return false
 		}
-		if e>>32 == h && bytes.EqualFold(d.keys[uint32(e)-1], k) {
+		if e>>32 == h && bytes.EqualFold(d.nameAt(d.keys[uint32(e)-1]), k) {
 			return true
 		}
 	}
