@@ -1,0 +1,42 @@
+package docsnippets
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// TestGuidesLinks checks that every relative link of the guides this
+// module owns points at a file or directory of the repository. Links of
+// examples/README-sections.md are resolved from the root, where the lead
+// will merge them into README.md.
+func TestGuidesLinks(t *testing.T) {
+	for _, g := range guides(t) {
+		rel, _ := filepath.Rel(root, g)
+		if !isOwned(rel) {
+			continue
+		}
+		data, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := filepath.Dir(g)
+		if filepath.Base(g) == "README-sections.md" {
+			base = root
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(data), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			target, _, _ = strings.Cut(target, "#")
+			if _, err := os.Stat(filepath.Join(base, target)); err != nil {
+				t.Errorf("%s: broken link %q", rel, m[1])
+			}
+		}
+	}
+}
