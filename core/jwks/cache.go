@@ -454,7 +454,7 @@ func (c *Cache) run(call *cacheCall) {
 // new snapshot on success. The Event it returns describes a success; its
 // URL is set on failure too.
 func (c *Cache) fetch(call *cacheCall) (Event, error) {
-	url, err := c.jwksURL(c.ctx)
+	url, err := c.jwksURL()
 	if err != nil {
 		return Event{URL: c.cfg.discoveryURL.String()}, err
 	}

@@ -3,6 +3,7 @@ package jwks_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -184,5 +185,25 @@ func TestCacheKitDiscoveryOutage(t *testing.T) {
 	}
 	if iss.DiscoveryRequests() < 2 {
 		t.Fatal("discovery was not retried after its TTL")
+	}
+}
+
+// Timeout bounds discovery too, also with a caller's client that has no
+// timeout of its own.
+func TestCacheKitDiscoveryHang(t *testing.T) {
+	clk := jwkstest.NewClock(testStart)
+	iss := jwkstest.NewIssuer(t, jwkstest.WithClock(clk), jwkstest.WithAlgorithms(jws.ES256))
+	if err := iss.SetDiscoveryFault(jwkstest.FaultHang); err != nil {
+		t.Fatal(err)
+	}
+	tc := newKitCache(t, iss, clk, func(o *jwks.CacheOptions) {
+		o.HTTPClient = &http.Client{}
+		o.Timeout = 200 * time.Millisecond
+	})
+	began := time.Now()
+	err := tc.Ready(context.Background())
+	wantErr(t, err, jwks.ErrDiscovery)
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("Ready took %v with a 200ms Timeout", d)
 	}
 }

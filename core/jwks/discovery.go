@@ -1,7 +1,6 @@
 package jwks
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -27,7 +26,7 @@ type discoveryDoc struct {
 // discovery found, running discovery when its cached result has expired.
 // When discovery fails but an earlier run found a URL, that URL is used
 // and the failure is only reported.
-func (c *Cache) jwksURL(ctx context.Context) (string, error) {
+func (c *Cache) jwksURL() (string, error) {
 	if c.cfg.jwksURL != nil {
 		return c.cfg.jwksURL.String(), nil
 	}
@@ -36,7 +35,7 @@ func (c *Cache) jwksURL(ctx context.Context) (string, error) {
 	if d.jwksURL != "" && now.Before(d.expires) {
 		return d.jwksURL, nil
 	}
-	err := c.discover(ctx, now)
+	err := c.discover()
 	if err == nil {
 		return d.jwksURL, nil
 	}
@@ -48,15 +47,15 @@ func (c *Cache) jwksURL(ctx context.Context) (string, error) {
 	return d.jwksURL, nil
 }
 
-// discover fetches the discovery document and records its jwks_uri.
-// Errors wrap [ErrDiscovery].
-func (c *Cache) discover(ctx context.Context, now time.Time) error {
+// discover fetches the discovery document, within Timeout, and records its
+// jwks_uri. Errors wrap [ErrDiscovery].
+func (c *Cache) discover() error {
 	d := &c.disc
 	v := d.validators
 	if d.jwksURL == "" {
 		v = fetchValidators{}
 	}
-	resp, err := fetchDoc(ctx, c.client, c.cfg.discoveryURL.String(), v, c.cfg.MaxBodySize)
+	resp, err := c.get(c.cfg.discoveryURL.String(), v)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
