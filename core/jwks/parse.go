@@ -89,11 +89,24 @@ func cacheParseJWK(raw json.RawMessage) (*Key, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidKey)
 	}
+	var hint struct {
+		Kty any `json:"kty"`
+	}
+	if err := json.Unmarshal(raw, &hint); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+	}
+	switch hint.Kty {
+	case "RSA", "EC", "OKP", "oct":
+	case nil:
+		return nil, fmt.Errorf(`%w: no "kty"`, ErrUnsupportedKey)
+	default:
+		if kty, ok := hint.Kty.(string); ok {
+			return nil, fmt.Errorf("%w: key type %.16q", ErrUnsupportedKey, kty)
+		}
+		return nil, fmt.Errorf(`%w: "kty" is not a string`, ErrInvalidKey)
+	}
 	jk, err := jwk.ParseKey(raw)
 	if err != nil {
-		if strings.Contains(err.Error(), "invalid key type") {
-			return nil, fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
-		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
 	if jk.KeyType() == jwa.OctetSeq {
