@@ -192,16 +192,21 @@ func cacheNewKey(kid string, pub crypto.PublicKey, jwkAlg, use, thumbprint strin
 			return nil, fmt.Errorf("%w: RSA exponent %d", ErrInvalidKey, p.E)
 		}
 	case *ecdsa.PublicKey:
-		if p == nil || p.X == nil || p.Y == nil {
-			return nil, fmt.Errorf("%w: empty EC point", ErrInvalidKey)
+		if p == nil {
+			return nil, fmt.Errorf("%w: empty EC key", ErrInvalidKey)
 		}
 		switch p.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
 		default:
 			return nil, fmt.Errorf("%w: EC curve", ErrUnsupportedKey)
 		}
-		// ECDH validates the point: on the curve, not the identity.
-		if _, err := p.ECDH(); err != nil {
+		// Re-parsing the encoding validates the point (on the curve, not
+		// the identity) and yields the standard library's canonical key.
+		enc, err := p.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+		}
+		if pub, err = ecdsa.ParseUncompressedPublicKey(p.Curve, enc); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 		}
 	case ed25519.PublicKey:
