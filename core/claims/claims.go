@@ -17,17 +17,18 @@ import (
 // goroutines, and callers must not modify them (nor the elements of their
 // slices). They never point into the payload handed to [Decode].
 //
-// Every field is empty or zero when its claim is absent. A Claims built as
-// a literal (in a handler's tests, say) works with [Requirement.Check] and
-// [Validation.Validate] through its fields; it has no raw claims set, so
-// its accessors report nothing and [Claims.Decode] fails.
+// Every field is empty or zero when its claim is absent. A copy of a Claims
+// value shares the claims set and its lazily parsed forms. A Claims built
+// as a literal (in a handler's tests, say) works with [Requirement.Check]
+// and [Validation.Validate] through its fields; it has no raw claims set,
+// so its other accessors report nothing and [Claims.Decode] fails.
 type Claims struct {
 	// Issuer is iss: the issuer identifier.
 	Issuer string
 	// Subject is sub: the principal the token is about.
 	Subject string
 	// Audience is aud, a string or an array of strings in the token, always
-	// a slice here.
+	// a slice here (nil when absent or empty).
 	Audience []string
 	// Expiry is exp; the zero time.Time when absent (an exp of 0 is 1970,
 	// not zero). Always in UTC, to the nanosecond of fractional dates.

@@ -13,14 +13,9 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultScopeClaims are the claims normalized into [Claims].Scopes when
-// [DecodeOptions].ScopeClaims is nil: "scope" (RFC 8693 §4.2, RFC 9068: a
-// space-separated string; Keycloak, Auth0, oidc-provider, Okta's org
-// server) and "scp" (Okta: an array; Entra ID: a space-separated string).
-//
-// Add "permissions" for Auth0 RBAC (an array of strings), e.g.
-// DecodeOptions{ScopeClaims: []string{"scope", "scp", "permissions"}}.
-var DefaultScopeClaims = []string{"scope", "scp"}
+// defaultScopeClaims are the scope claims when DecodeOptions.ScopeClaims is
+// nil; never modified.
+var defaultScopeClaims = []string{"scope", "scp"}
 
 // DecodeOptions configures [Decode]. The zero value, like a nil
 // *DecodeOptions, means the documented defaults.
@@ -28,10 +23,15 @@ type DecodeOptions struct {
 	// ScopeClaims names the top-level claims whose values are normalized,
 	// in this order, into [Claims].Scopes. Each must be a string of
 	// space-separated scopes or an array of such strings (each split at
-	// spaces too); null counts as absent; any other type is [ErrMalformed]. Duplicates are removed, first occurrence kept. Names
-	// are case-sensitive; registered claim names (iss, sub, aud, exp, nbf,
-	// iat, jti) are ignored here. An empty, non-nil slice normalizes no
-	// claim. Default (nil): [DefaultScopeClaims].
+	// spaces too); null counts as absent; any other type is [ErrMalformed].
+	// Duplicates are removed, first occurrence kept. Names are
+	// case-sensitive; registered claim names (iss, sub, aud, exp, nbf, iat,
+	// jti) are ignored here. An empty, non-nil slice normalizes no claim.
+	//
+	// Default (nil): "scope" (RFC 8693 §4.2, RFC 9068: a space-separated
+	// string; Keycloak, Auth0, oidc-provider) and "scp" (Okta: an array;
+	// Entra ID: a space-separated string). Add "permissions" for Auth0 RBAC
+	// (an array of strings): []string{"scope", "scp", "permissions"}.
 	ScopeClaims []string
 }
 
@@ -114,7 +114,7 @@ var statePool = sync.Pool{New: func() any { return new(decodeState) }}
 // issuer is chosen by iss before the signature is checked), so its cost is
 // linear in the payload's size for any input, hostile ones included.
 func Decode(payload []byte, opts *DecodeOptions) (*Claims, error) {
-	scopeClaims := DefaultScopeClaims
+	scopeClaims := defaultScopeClaims
 	if opts != nil && opts.ScopeClaims != nil {
 		scopeClaims = opts.ScopeClaims
 	}
@@ -675,9 +675,10 @@ func (d *decodeState) number() error {
 }
 
 // build copies what the claims keep into one string: the payload, then the
-// unescaped form of every kept string that has escapes. Unescaped strings
-// are sliced from the payload's copy. Audience and Scopes share one
-// backing array: three allocations in all.
+// unescaped form of every kept string that has escapes. Strings without
+// escapes are sliced from the payload's copy. Audience and Scopes share one
+// backing array, inside the Claims' allocation when they fit: two
+// allocations in all, three for long lists.
 func (d *decodeState) build(payload []byte) *Claims {
 	size := len(payload)
 	extra := func(sp span) {

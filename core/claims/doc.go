@@ -9,10 +9,10 @@
 // [Claims].Scopes, and a private copy of the payload for everything else. It
 // runs on every token not yet cached, before the signature is checked (the
 // issuer is chosen by iss), so it is built for speed and for hostile input:
-// one strict pass over the payload with pooled scratch space, no tree, three
-// allocations (the payload's copy, which every kept string is sliced from;
-// the Claims; the Audience and Scopes backing array), cost linear in the
-// payload whatever its shape.
+// one strict pass over the payload with pooled scratch space and no tree;
+// two allocations (the payload's copy, which the kept strings are sliced
+// from, and the Claims, with room for the Audience and Scopes of most
+// tokens); cost linear in the payload whatever its shape.
 //
 // It is strict where decoders disagree (RFC 8725 §2.6): the payload must be
 // an I-JSON object (RFC 7493) — valid UTF-8 and JSON, no unpaired surrogate
@@ -26,7 +26,7 @@
 // # Scopes
 //
 // Which claims hold scopes is configurable ([DecodeOptions].ScopeClaims,
-// default [DefaultScopeClaims]: "scope" and "scp"): a space-separated string
+// default "scope" and "scp"): a space-separated string
 // (scope in Keycloak, Auth0, oidc-provider; scp in Entra ID) or an array of
 // strings (scp in Okta; "permissions" in Auth0 RBAC, to be added).
 //
