@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -141,6 +142,9 @@ func (d *decodeState) reset() {
 }
 
 func (d *decodeState) decode(payload []byte, scopeClaims []string) (*Claims, error) {
+	if len(payload) > math.MaxInt32 { // offsets are int32
+		return nil, errTooLarge
+	}
 	high, esc, ctl := class(payload)
 	if high && !utf8.Valid(payload) {
 		return nil, errNotUTF8
@@ -244,7 +248,7 @@ func (d *decodeState) stringValue(wrongType error) (span, error) {
 	return d.str()
 }
 
-// strings reads a string or an array of strings, handing each to f.
+// stringList reads a string or an array of strings, handing each to f.
 func (d *decodeState) stringList(wrongType error, f func(span)) error {
 	if d.i >= len(d.s) {
 		return errSyntax

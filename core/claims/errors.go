@@ -106,6 +106,7 @@ var (
 	errEscape      = malformed("invalid escape sequence in a string")
 	errControl     = malformed("control character in a string")
 	errDepth       = malformed("nested deeper than MaxDepth")
+	errTooLarge    = malformed("larger than 2 GiB")
 	errSurrogate   = malformed("unpaired UTF-16 surrogate escape in a string (RFC 7493 §2.1)")
 	errNumber      = malformed("invalid JSON number")
 	errDuplicate   = malformed("duplicate member names, or names that differ only in case")
