@@ -137,12 +137,13 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		iss.keys = ic.Keys
 	default:
 		opts := ic.Cache
-		if opts.Issuer == "" && opts.URL == "" {
-			if ic.JWKSURL != "" {
-				opts.URL = ic.JWKSURL
-			} else {
-				opts.Issuer = ic.URL
-			}
+		if opts.Issuer != "" || opts.URL != "" {
+			return nil, fmt.Errorf("%w: set Issuer.URL and Issuer.JWKSURL, not Cache.Issuer or Cache.URL", ErrConfig)
+		}
+		if ic.JWKSURL != "" {
+			opts.URL = ic.JWKSURL
+		} else {
+			opts.Issuer = ic.URL
 		}
 		if opts.HTTPClient == nil {
 			opts.HTTPClient = cfg.HTTPClient
@@ -197,6 +198,11 @@ func (iss *issuer) close() {
 // its message is precise, for logs, and never contains the token.
 //
 // ctx bounds the wait for a key-set refresh that an unknown kid may trigger.
+//
+// Authenticate keeps nothing of token after it returns: the claims are
+// copies, and the verified-token cache clones what it stores. Adapters may
+// therefore pass a zero-copy view of a request buffer that the framework
+// reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
 	now := a.clock.Now()
 	if c, ok := a.tokens.lookup(token, now, a); ok {

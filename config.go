@@ -36,8 +36,10 @@ type Config struct {
 	// §3). Default: no realm attribute.
 	Realm string
 
-	// MaxTokenSize bounds the token's length in bytes, checked before any
-	// decoding. Default: [DefaultMaxTokenSize].
+	// MaxTokenSize bounds the token's length in bytes, checked when the
+	// token is extracted, before any decoding. A longer token is answered
+	// 400 invalid_request ([ErrInvalidRequest]), like other malformed
+	// credentials. Default: [DefaultMaxTokenSize]; negative is an error.
 	MaxTokenSize int
 
 	// TokenCookie, when set, is the name of a cookie that may carry the token
@@ -81,7 +83,7 @@ type Issuer struct {
 
 	// Keys, when set, is a fixed key source: no network I/O at all. Build one
 	// with [jwks.ParseStatic] (a JWKS document), [jwks.ParsePEM] or, for a
-	// shared secret, the package's symmetric constructor. A static source
+	// shared secret, [jwks.NewStaticSymmetric]. A static source
 	// with a symmetric key is the only way HS256/384/512 are ever accepted.
 	// Default: the remote key set at JWKSURL or found through discovery.
 	Keys jwks.Source
@@ -126,13 +128,15 @@ type Issuer struct {
 
 	// ScopeClaims names the claims normalized into [Claims].Scopes:
 	// "scope" (space-separated string), "scp" (array or string),
-	// "permissions" (array, Auth0 RBAC). Default: scope and scp.
+	// "permissions" (array, Auth0 RBAC). A scope claim of another JSON type
+	// rejects the token as malformed. Default: scope and scp.
 	ScopeClaims []string
 
 	// Cache tunes the remote key set (TTL clamps, refresh, cooldowns,
-	// staleness, limits). Its Issuer, URL, HTTPClient, Clock and Logger
-	// fields are filled from this Issuer and the Config when zero. Default:
-	// the defaults of [jwks.CacheOptions].
+	// staleness, limits). Its HTTPClient, Clock and Logger fields are filled
+	// from the Config when nil. Its Issuer and URL fields must be left empty:
+	// they come from URL and JWKSURL above (setting them is an error).
+	// Default: the defaults of [jwks.CacheOptions].
 	Cache jwks.CacheOptions
 }
 

@@ -1,0 +1,175 @@
+package jwksauth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jwksauth/jwksauth"
+	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/jws"
+	"github.com/jwksauth/jwksauth/jwkstest"
+)
+
+// cachedEnv is newEnv with the verified-token cache on.
+func cachedEnv(t *testing.T, size int, mutate func(*jwksauth.Config)) *env {
+	return newEnv(t, func(c *jwksauth.Config) {
+		c.TokenCache = jwksauth.TokenCacheConfig{Size: size}
+		c.Issuers[0].Cache = jwks.CacheOptions{MaxWait: 2 * time.Second, UnknownKIDCooldown: time.Second}
+		if mutate != nil {
+			mutate(c)
+		}
+	}, jwkstest.WithAlgorithms(jws.ES256))
+}
+
+func TestTokenCacheHit(t *testing.T) {
+	e := cachedEnv(t, 0, nil)
+	tok := e.mint(t, map[string]any{"scope": "a b"})
+	c1, err := e.auth.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.iss.JWKSRequests()
+	c2, err := e.auth.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c1 != c2 {
+		t.Fatal("a repeated token was verified again instead of answered from the cache")
+	}
+	if jwksauth.TokenCacheLen(e.auth) != 1 || e.iss.JWKSRequests() != before {
+		t.Fatalf("cache len %d, JWKS requests %d→%d", jwksauth.TokenCacheLen(e.auth), before, e.iss.JWKSRequests())
+	}
+	// A token differing in one signature byte is not the cached one.
+	bad := tok[:len(tok)-2] + string("AB"[0]^tok[len(tok)-2]&1)
+	if _, err := e.auth.Authenticate(context.Background(), bad+"A"); err == nil {
+		t.Fatal("an altered token was accepted")
+	}
+}
+
+func TestTokenCacheExpiresAtExp(t *testing.T) {
+	e := cachedEnv(t, 0, func(c *jwksauth.Config) { c.Issuers[0].Leeway = jwksauth.NoLeeway })
+	tok := e.mint(t, map[string]any{"exp": epoch.Add(time.Minute)})
+	if _, err := e.auth.Authenticate(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(59 * time.Second)
+	if _, err := e.auth.Authenticate(context.Background(), tok); err != nil {
+		t.Fatalf("one second before exp: %v", err)
+	}
+	e.clock.Advance(time.Second)
+	_, err := e.auth.Authenticate(context.Background(), tok)
+	if !errors.Is(err, jwksauth.ErrTokenExpired) {
+		t.Fatalf("at exp: err = %v, want ErrTokenExpired", err)
+	}
+	if n := jwksauth.TokenCacheLen(e.auth); n != 0 {
+		t.Fatalf("the expired entry is still cached (%d entries)", n)
+	}
+}
+
+func TestTokenCacheRechecksNotBefore(t *testing.T) {
+	e := cachedEnv(t, 0, func(c *jwksauth.Config) { c.Issuers[0].MaxAge = 10 * time.Minute })
+	tok := e.mint(t, nil)
+	if _, err := e.auth.Authenticate(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(11 * time.Minute)
+	if _, err := e.auth.Authenticate(context.Background(), tok); !errors.Is(err, jwksauth.ErrTokenTooOld) {
+		t.Fatalf("max age passed while cached: err = %v, want ErrTokenTooOld", err)
+	}
+}
+
+func TestTokenCacheDropsRemovedKeys(t *testing.T) {
+	e := cachedEnv(t, 0, nil)
+	old := e.iss.SigningKey()
+	tok := e.mint(t, nil)
+	if _, err := e.auth.Authenticate(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	// Rotate and retire the old key; a token of the new key makes the cache
+	// refresh the key set (after the unknown-kid cooldown).
+	if _, err := e.iss.Rotate(jws.ES256); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.iss.RemoveKey(old.KID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.authenticateAdvancing(t, e.mint(t, nil)); err != nil {
+		t.Fatalf("token of the new key: %v", err)
+	}
+	_, err := e.authenticateAdvancing(t, tok)
+	if !errors.Is(err, jwksauth.ErrKeyNotFound) {
+		t.Fatalf("cached token of a removed key: err = %v, want ErrKeyNotFound", err)
+	}
+}
+
+func TestTokenCacheNeverCachesFailures(t *testing.T) {
+	e := cachedEnv(t, 0, nil)
+	for i, tok := range []string{
+		e.mint(t, map[string]any{"aud": "api://other"}),
+		e.mint(t, nil, jwkstest.WithBadSignature()),
+		e.mint(t, map[string]any{"exp": epoch.Add(-time.Hour)}),
+	} {
+		for range 2 {
+			if _, err := e.auth.Authenticate(context.Background(), tok); err == nil {
+				t.Fatalf("case %d accepted", i)
+			}
+		}
+	}
+	if n := jwksauth.TokenCacheLen(e.auth); n != 0 {
+		t.Fatalf("%d failed verifications cached", n)
+	}
+}
+
+func TestTokenCacheBounded(t *testing.T) {
+	const size = 100
+	e := cachedEnv(t, size, nil)
+	for i := range 2000 {
+		tok := e.mint(t, map[string]any{"jti": fmt.Sprint(i)})
+		if _, err := e.auth.Authenticate(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := jwksauth.TokenCacheLen(e.auth); n > size {
+		t.Fatalf("cache holds %d entries, bound %d", n, size)
+	}
+}
+
+func TestTokenCacheDisabled(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.mint(t, nil)
+	c1, _ := e.auth.Authenticate(context.Background(), tok)
+	c2, _ := e.auth.Authenticate(context.Background(), tok)
+	if c1 == nil || c2 == nil || c1 == c2 {
+		t.Fatal("with the cache disabled every call must verify anew")
+	}
+}
+
+// authenticateAdvancing authenticates tok while moving the fake clock
+// forward in small steps, for lookups that wait on the key cache's
+// cooldown or MaxWait (both measured on the fake clock).
+func (e *env) authenticateAdvancing(t *testing.T, tok string) (*jwksauth.Claims, error) {
+	t.Helper()
+	type result struct {
+		c   *jwksauth.Claims
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := e.auth.Authenticate(context.Background(), tok)
+		done <- result{c, err}
+	}()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-done:
+			return r.c, r.err
+		case <-deadline:
+			t.Fatal("Authenticate did not return within 10 s of real time")
+		case <-time.After(5 * time.Millisecond):
+			e.clock.Advance(250 * time.Millisecond)
+		}
+	}
+}
