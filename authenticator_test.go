@@ -249,12 +249,12 @@ func TestKeyWithoutKID(t *testing.T) {
 	if _, err := e.iss.Rotate(jws.ES256); err != nil {
 		t.Fatal(err)
 	}
-	tok := e.mint(t, nil, jwkstest.WithoutKID())
-	// Let the unknown-kid path refresh: new key sets are fetched on demand.
-	e.clock.Advance(time.Hour)
-	tok = e.mint(t, nil, jwkstest.WithoutKID())
-	_, _ = e.auth.Authenticate(context.Background(), e.mint(t, nil)) // the new kid triggers a refresh
-	_, err := e.auth.Authenticate(context.Background(), tok)
+	// The new kid makes the key cache refresh, once its cooldown has passed.
+	e.clock.Advance(10 * time.Second)
+	if _, err := e.authenticateAdvancing(t, e.mint(t, nil)); err != nil {
+		t.Fatalf("token of the new key: %v", err)
+	}
+	_, err := e.auth.Authenticate(context.Background(), e.mint(t, nil, jwkstest.WithoutKID()))
 	if !errors.Is(err, jwksauth.ErrKeyAmbiguous) {
 		t.Fatalf("err = %v, want ErrKeyAmbiguous", err)
 	}
