@@ -54,7 +54,7 @@ staticcheck: $(STATICCHECK)
 standalone:
 	@for m in $(MODULES); do \
 		echo "== GOWORK=off build+test $$m"; \
-		(cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) test -count=1 ./... >/dev/null); \
+		(cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) test -count=1 ./... | grep -v '^ok\|no test files' || [ $${PIPESTATUS[0]} -eq 0 ]); \
 	done
 
 tools: $(STATICCHECK)
