@@ -43,8 +43,13 @@ func TestTokenCacheHit(t *testing.T) {
 		t.Fatalf("cache len %d, JWKS requests %d→%d", jwksauth.TokenCacheLen(e.auth), before, e.iss.JWKSRequests())
 	}
 	// A token differing in one signature byte is not the cached one.
-	bad := tok[:len(tok)-2] + string("AB"[0]^tok[len(tok)-2]&1)
-	if _, err := e.auth.Authenticate(context.Background(), bad+"A"); err == nil {
+	last := tok[len(tok)-2]
+	flip := byte('A')
+	if last == 'A' {
+		flip = 'B'
+	}
+	bad := tok[:len(tok)-2] + string(flip) + tok[len(tok)-1:]
+	if _, err := e.auth.Authenticate(context.Background(), bad); err == nil {
 		t.Fatal("an altered token was accepted")
 	}
 }
