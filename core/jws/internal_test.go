@@ -72,8 +72,8 @@ func FuzzECDSADER(f *testing.F) {
 	})
 }
 
-// TestDecodePartLineBreaks checks the arithmetic decodePart relies on: any
-// CR or LF, anywhere in a part, makes it fail, for every length.
+// TestDecodePartLineBreaks checks that any CR or LF, anywhere in a part,
+// makes it fail, for every length (encoding/base64 skips them).
 func TestDecodePartLineBreaks(t *testing.T) {
 	for n := 0; n <= 40; n++ {
 		raw := make([]byte, n)
@@ -81,14 +81,14 @@ func TestDecodePartLineBreaks(t *testing.T) {
 			raw[i] = byte(i*37 + n)
 		}
 		part := base64.RawURLEncoding.EncodeToString(raw)
-		dst := make([]byte, b64.DecodedLen(len(part)))
+		dst := make([]byte, decodedLen(len(part)))
 		if !decodePart(dst, part) || !bytes.Equal(dst, raw) {
 			t.Fatalf("canonical part of %d bytes rejected", n)
 		}
 		for _, brk := range []string{"\n", "\r", "\r\n", "\n\n\n", "\n\r\n\r"} {
 			for pos := 0; pos <= len(part); pos++ {
 				bad := part[:pos] + brk + part[pos:]
-				dst := make([]byte, b64.DecodedLen(len(bad)))
+				dst := make([]byte, decodedLen(len(bad)))
 				if decodePart(dst, bad) {
 					t.Fatalf("part %q with %q at %d accepted", part, brk, pos)
 				}
@@ -156,6 +156,35 @@ func FuzzPlainObject(f *testing.F) {
 		var m map[string]string
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("plainObject accepted %q, not an object of strings: %v", b, err)
+		}
+	})
+}
+
+// FuzzPlainHeader checks that the plain-header path gives exactly what the
+// general JSON path gives (error and header fields) for every header
+// plainObject accepts.
+func FuzzPlainHeader(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"alg":"RS256"}`, `{"alg":"RS256","kid":"k1","typ":"at+jwt"}`, `{"alg":"none"}`,
+		`{"alg":"RS256","alg":"RS256"}`, `{"alg":"RS256","b64":"true"}`, `{"alg":"RS256","crit":"x"}`,
+		`{"kid":"k"}`, `{"alg":""}`, `{"alg":"HS256","cty":"JWT","x5u":"https://x"}`, `{"":"","a":"b"}`,
+		`{"alg":"ES256","kid":"é"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	var plain, general Parser
+	f.Fuzz(func(t *testing.T, hdr []byte) {
+		if !utf8.Valid(hdr) || !plainObject(hdr) {
+			return
+		}
+		plain.tok, general.tok = Token{}, Token{}
+		errPlain := plain.parsePlainHeader(hdr)
+		errGeneral := general.parseJSONHeader(hdr)
+		if errPlain != errGeneral {
+			t.Fatalf("header %q: plain path %v, general path %v", hdr, errPlain, errGeneral)
+		}
+		if errPlain == nil && plain.tok.Header != general.tok.Header {
+			t.Fatalf("header %q: plain path %+v, general path %+v", hdr, plain.tok.Header, general.tok.Header)
 		}
 	})
 }

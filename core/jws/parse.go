@@ -2,7 +2,6 @@ package jws
 
 import (
 	"bytes"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -16,12 +15,6 @@ import (
 // identity provider issues (typically under 2 KiB) and small enough that
 // decoding an oversized token is never a cost an attacker can inflate.
 const DefaultMaxTokenSize = 16 << 10
-
-// b64 decodes strict, unpadded base64url (RFC 7515 §2): '=' padding, '+',
-// '/', spaces and non-zero trailing bits are rejected. It is never modified.
-// The decoder still skips '\r' and '\n', so [Parser.Parse] rejects them
-// before decoding.
-var b64 = base64.RawURLEncoding.Strict()
 
 // Header is the part of a JWS Protected Header jwksauth uses.
 //
@@ -192,9 +185,9 @@ func (p *Parser) Parse(token string) (*Token, error) {
 		return nil, errNoPayload
 	}
 
-	hLen := b64.DecodedLen(len(headerPart))
-	pLen := b64.DecodedLen(len(payloadPart))
-	sLen := b64.DecodedLen(len(sigPart))
+	hLen := decodedLen(len(headerPart))
+	pLen := decodedLen(len(payloadPart))
+	sLen := decodedLen(len(sigPart))
 	if cap(p.buf) < hLen+pLen+sLen {
 		p.buf = make([]byte, hLen+pLen+sLen)
 	}
@@ -223,28 +216,21 @@ func (p *Parser) Parse(token string) (*Token, error) {
 	return &p.tok, nil
 }
 
-// decodePart decodes the strict unpadded base64url part into dst, which is
-// exactly DecodedLen(len(part)) long, and reports whether it was canonical.
-//
-// The standard decoder skips CR and LF even in strict mode. Rather than
-// scanning the token for them, decodePart relies on arithmetic: a canonical
-// part never has a length of the form 4k+1, and for any other length L,
-// dropping k ≥ 1 characters yields floor(3(L-k)/4) < floor(3L/4) = DecodedLen(L)
-// bytes (or a decoding error). So a part with a line break in it never
-// decodes to the full length, and is rejected.
-func decodePart(dst []byte, part string) bool {
-	if len(part)%4 == 1 {
-		return false
-	}
-	n, err := b64.Decode(dst, toBytes(part))
-	return err == nil && n == len(dst)
-}
-
 // parseHeader checks the decoded header and fills p.tok.Header.
 func (p *Parser) parseHeader(hdr []byte) error {
 	if !utf8.Valid(hdr) {
 		return errHeaderUTF8
 	}
+	// A header of the plainest shape (nearly all of them) is valid JSON by
+	// construction and is read directly, without the JSON parser.
+	if plainObject(hdr) {
+		return p.parsePlainHeader(hdr)
+	}
+	return p.parseJSONHeader(hdr)
+}
+
+// parseJSONHeader is parseHeader for any header, with the JSON parser.
+func (p *Parser) parseJSONHeader(hdr []byte) error {
 	v, err := p.json.ParseBytes(hdr)
 	if err != nil {
 		return errHeaderJSON
@@ -253,10 +239,8 @@ func (p *Parser) parseHeader(hdr []byte) error {
 		return errHeaderNotObject
 	}
 	// fastjson's parser is lenient (it accepts NaN, unknown escapes, control
-	// characters in strings); its validator is strict RFC 8259, but costs more
-	// than the parse. A header of the plainest shape is valid JSON by
-	// construction and skips it.
-	if !plainObject(hdr) && fastjson.ValidateBytes(hdr) != nil {
+	// characters in strings); its validator is strict RFC 8259.
+	if fastjson.ValidateBytes(hdr) != nil {
 		return errHeaderJSON
 	}
 	obj, _ := v.Object()
@@ -280,13 +264,8 @@ func (p *Parser) parseHeader(hdr []byte) error {
 			b64v = v
 		}
 	})
-	if len(p.keys) > 1 {
-		slices.SortFunc(p.keys, bytes.Compare)
-		for i := 1; i < len(p.keys); i++ {
-			if bytes.Equal(p.keys[i-1], p.keys[i]) {
-				return errHeaderDuplicate
-			}
-		}
+	if p.duplicateKey() {
+		return errHeaderDuplicate
 	}
 
 	if alg == nil {
@@ -321,6 +300,74 @@ func (p *Parser) parseHeader(hdr []byte) error {
 	}
 
 	switch h.Alg = ParseAlgorithmBytes(algName); h.Alg {
+	case None:
+		return errAlgNone
+	case Unknown:
+		return errAlgUnknown
+	}
+	return nil
+}
+
+// duplicateKey reports whether two of p.keys, the header's member names,
+// are equal. It leaves p.keys sorted.
+func (p *Parser) duplicateKey() bool {
+	if len(p.keys) > 1 {
+		slices.SortFunc(p.keys, bytes.Compare)
+		for i := 1; i < len(p.keys); i++ {
+			if bytes.Equal(p.keys[i-1], p.keys[i]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// parsePlainHeader is parseHeader for a header that [plainObject] accepted:
+// an object of string members without escapes, read in place. It applies
+// the same checks in the same order, and gives the same results, as the
+// general path (FuzzParseHeader compares them): every value is a string, so
+// a "b64" or "crit" member is of the wrong type.
+func (p *Parser) parsePlainHeader(hdr []byte) error {
+	h := &p.tok.Header
+	var alg []byte
+	var b64, crit bool
+	p.keys = p.keys[:0]
+	for i := 1; i < len(hdr)-1; {
+		// i is at a name's opening quote; plainObject vouched for the shape.
+		end := i + 1 + bytes.IndexByte(hdr[i+1:], '"')
+		name := hdr[i+1 : end]
+		vstart := end + 3 // past `":"`
+		vend := vstart + bytes.IndexByte(hdr[vstart:], '"')
+		value := hdr[vstart:vend]
+		i = vend + 2 // past `",` (or `"}` at the end)
+		p.keys = append(p.keys, name)
+		switch string(name) {
+		case "alg":
+			alg = value
+		case "kid":
+			h.KeyID = toString(value)
+		case "typ":
+			h.Type = toString(value)
+		case "cty":
+			h.ContentType = toString(value)
+		case "crit":
+			crit = true
+		case "b64":
+			b64 = true
+		}
+	}
+	if p.duplicateKey() {
+		return errHeaderDuplicate
+	}
+	switch {
+	case alg == nil:
+		return errNoAlg
+	case b64:
+		return errB64NotBool
+	case crit:
+		return errCritMalformed
+	}
+	switch h.Alg = ParseAlgorithmBytes(alg); h.Alg {
 	case None:
 		return errAlgNone
 	case Unknown:
