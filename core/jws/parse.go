@@ -115,10 +115,11 @@ type Parser struct {
 	// means [DefaultMaxTokenSize] (16 KiB).
 	MaxTokenSize int
 
-	json fastjson.Parser
-	buf  []byte   // decoded header, payload and signature, back to back
-	keys [][]byte // header member names, for the duplicate check
-	tok  Token
+	json   fastjson.Parser
+	buf    []byte   // decoded header, payload and signature, back to back
+	keys   [][]byte // header member names, for the duplicate check
+	values [][]byte // header member values, in plain headers
+	tok    Token
 }
 
 // Parse parses a compact JWS (RFC 7515 §7.1). It checks, in this order:
@@ -223,8 +224,9 @@ func (p *Parser) parseHeader(hdr []byte) error {
 	}
 	// A header of the plainest shape (nearly all of them) is valid JSON by
 	// construction and is read directly, without the JSON parser.
-	if plainObject(hdr) {
-		return p.parsePlainHeader(hdr)
+	var ok bool
+	if p.keys, p.values, ok = plainMembers(hdr, p.keys[:0], p.values[:0]); ok {
+		return p.parsePlainHeader()
 	}
 	return p.parseJSONHeader(hdr)
 }
@@ -309,8 +311,18 @@ func (p *Parser) parseJSONHeader(hdr []byte) error {
 }
 
 // duplicateKey reports whether two of p.keys, the header's member names,
-// are equal. It leaves p.keys sorted.
+// are equal. It sorts p.keys when there are more than eight.
 func (p *Parser) duplicateKey() bool {
+	if len(p.keys) <= 8 { // the usual three or four: compare pairwise
+		for i := 1; i < len(p.keys); i++ {
+			for _, k := range p.keys[:i] {
+				if bytes.Equal(k, p.keys[i]) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	if len(p.keys) > 1 {
 		slices.SortFunc(p.keys, bytes.Compare)
 		for i := 1; i < len(p.keys); i++ {
@@ -322,25 +334,17 @@ func (p *Parser) duplicateKey() bool {
 	return false
 }
 
-// parsePlainHeader is parseHeader for a header that [plainObject] accepted:
-// an object of string members without escapes, read in place. It applies
-// the same checks in the same order, and gives the same results, as the
-// general path (FuzzParseHeader compares them): every value is a string, so
-// a "b64" or "crit" member is of the wrong type.
-func (p *Parser) parsePlainHeader(hdr []byte) error {
+// parsePlainHeader is parseHeader for a header of the plainest shape, whose
+// member names and values [plainMembers] put in p.keys and p.values. It
+// applies the same checks in the same order, and gives the same results, as
+// the general path (FuzzPlainHeader compares them): every value is a
+// string, so a "b64" or "crit" member is of the wrong type.
+func (p *Parser) parsePlainHeader() error {
 	h := &p.tok.Header
 	var alg []byte
 	var b64, crit bool
-	p.keys = p.keys[:0]
-	for i := 1; i < len(hdr)-1; {
-		// i is at a name's opening quote; plainObject vouched for the shape.
-		end := i + 1 + bytes.IndexByte(hdr[i+1:], '"')
-		name := hdr[i+1 : end]
-		vstart := end + 3 // past `":"`
-		vend := vstart + bytes.IndexByte(hdr[vstart:], '"')
-		value := hdr[vstart:vend]
-		i = vend + 2 // past `",` (or `"}` at the end)
-		p.keys = append(p.keys, name)
+	for i, name := range p.keys {
+		value := p.values[i]
 		switch string(name) {
 		case "alg":
 			alg = value
@@ -377,33 +381,46 @@ func (p *Parser) parsePlainHeader(hdr []byte) error {
 }
 
 // plainObject reports whether b, already known to be valid UTF-8, is a JSON
+// object of the plainest shape (see [plainMembers]).
+func plainObject(b []byte) bool {
+	_, _, ok := plainMembers(b, nil, nil)
+	return ok
+}
+
+// plainMembers reports whether b, already known to be valid UTF-8, is a JSON
 // object of the plainest shape: no whitespace, every member value a string,
 // and no escape sequence or control character in any name or value, like
 // {"alg":"RS256","kid":"k1","typ":"at+jwt"}. Such a text is valid JSON by
-// construction. It is the shape of nearly every JWS header.
-func plainObject(b []byte) bool {
+// construction; it is the shape of nearly every JWS header. When it is,
+// plainMembers appends each member's name and value (the strings' contents,
+// views into b) to names and values.
+func plainMembers(b []byte, names, values [][]byte) ([][]byte, [][]byte, bool) {
 	n := len(b)
 	if n < 2 || b[0] != '{' || b[n-1] != '}' {
-		return false
+		return names, values, false
 	}
 	if n == 2 {
-		return true // {}
+		return names, values, true // {}
 	}
 	i := 1
 	for {
+		start := i + 1
 		if i = plainString(b, i); i < 0 || i >= n || b[i] != ':' {
-			return false
+			return names, values, false
 		}
+		names = append(names, b[start:i-1])
+		start = i + 2
 		if i = plainString(b, i+1); i < 0 || i >= n {
-			return false
+			return names, values, false
 		}
+		values = append(values, b[start:i-1])
 		switch b[i] {
 		case ',':
 			i++
 		case '}':
-			return i == n-1
+			return names, values, i == n-1
 		default:
-			return false
+			return names, values, false
 		}
 	}
 }
@@ -444,6 +461,7 @@ func (p *Parser) checkCrit(crit *fastjson.Value) error {
 	if err != nil || len(names) == 0 {
 		return errCritMalformed
 	}
+	slices.SortFunc(p.keys, bytes.Compare) // for the binary search below
 	for _, n := range names {
 		name, err := n.StringBytes()
 		if err != nil || len(name) == 0 {
