@@ -298,6 +298,11 @@ func (d *decodeState) dateValue(wrongType error) (date, error) {
 	if d.i >= len(d.s) || (d.s[d.i] != '-' && (d.s[d.i] < '0' || d.s[d.i] > '9')) {
 		return date{}, wrongType
 	}
+	// Nearly every date is a plain integer: read it in one pass.
+	if sec, end, ok := plainSeconds(d.s, d.i); ok {
+		d.i = end
+		return date{sec: sec, ok: true}, nil
+	}
 	start := d.i
 	if err := d.number(); err != nil {
 		return date{}, err
@@ -307,6 +312,30 @@ func (d *decodeState) dateValue(wrongType error) (date, error) {
 		return date{}, wrongType
 	}
 	return date{sec, nsec, true}, nil
+}
+
+// plainSeconds reads the integer of 1 to 12 digits, without a leading zero,
+// at s[i], when no fraction, exponent or further digit follows it, and it
+// is at most MaxNumericDate. Otherwise ok is false and the general number
+// path decides.
+func plainSeconds(s []byte, i int) (sec int64, end int, ok bool) {
+	if i >= len(s) || s[i] < '1' || s[i] > '9' {
+		return 0, 0, false
+	}
+	j := i
+	for ; j < len(s) && j-i < 12; j++ {
+		c := s[j] - '0'
+		if c > 9 {
+			break
+		}
+		sec = sec*10 + int64(c)
+	}
+	if j < len(s) {
+		if c := s[j]; c-'0' <= 9 || c == '.' || c == 'e' || c == 'E' {
+			return 0, 0, false
+		}
+	}
+	return sec, j, sec <= MaxNumericDate
 }
 
 // errWrongType stands for the error of a scope claim of the wrong type
@@ -803,12 +832,16 @@ func (d *decodeState) initScopeTable(total int) {
 // hostile payload costs linear time.
 func (d *decodeState) appendScopes(arr []string, first, i int, s string, total int) int {
 	for len(s) > 0 {
-		var f string
-		if j := strings.IndexByte(s, ' '); j < 0 {
-			f, s = s, ""
-		} else {
-			f, s = s[:j], s[j+1:]
+		// Scopes are short: a byte loop beats IndexByte's call.
+		j := 0
+		for j < len(s) && s[j] != ' ' {
+			j++
 		}
+		f := s[:j]
+		if j < len(s) {
+			j++
+		}
+		s = s[j:]
 		if f == "" {
 			continue
 		}
