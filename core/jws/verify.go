@@ -70,25 +70,35 @@ func Verify(alg Algorithm, key crypto.PublicKey, signingInput string, sig []byte
 		return nil
 	}
 
-	// The digest and the DER signature escape into the primitives, so they
-	// live in pooled scratch space rather than on the heap.
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
 	h := alg.hash()
-	digest := sum(h, msg, &sc.digest)
 	switch alg {
-	case RS256, RS384, RS512, PS256, PS384, PS512:
+	case RS256, RS384, RS512:
 		pub := key.(*rsa.PublicKey)
 		if len(sig) != pub.Size() {
-			return fmt.Errorf("%w: %s signature is %d bytes, want the modulus size %d", ErrSignature, alg, len(sig), pub.Size())
+			return rsaSizeError(alg, sig, pub)
 		}
-		var err error
-		if alg <= RS512 {
-			err = rsa.VerifyPKCS1v15(pub, h, digest, sig)
-		} else {
-			err = rsa.VerifyPSS(pub, h, digest, sig, &pssOptions)
+		// crypto/rsa keeps no reference to a PKCS #1 v1.5 digest: it stays
+		// on the stack.
+		var d [sha512.Size]byte
+		if rsa.VerifyPKCS1v15(pub, h, sum(h, msg, &d), sig) != nil {
+			return fmt.Errorf("%w: %s signature does not verify", ErrSignature, alg)
 		}
-		if err != nil {
+		return nil
+	}
+
+	// The PSS digest and the DER form of an ECDSA signature escape into the
+	// primitives, so they live in pooled scratch space rather than on the
+	// heap.
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	digest := sum(h, msg, &sc.digest)
+	switch alg {
+	case PS256, PS384, PS512:
+		pub := key.(*rsa.PublicKey)
+		if len(sig) != pub.Size() {
+			return rsaSizeError(alg, sig, pub)
+		}
+		if rsa.VerifyPSS(pub, h, digest, sig, &pssOptions) != nil {
 			return fmt.Errorf("%w: %s signature does not verify", ErrSignature, alg)
 		}
 		return nil
@@ -105,7 +115,12 @@ func Verify(alg Algorithm, key crypto.PublicKey, signingInput string, sig []byte
 	return errVerifyUnknownAlg // unreachable: every algorithm is handled above
 }
 
-// scratch is the per-call working memory of [Verify].
+// rsaSizeError reports an RSA signature that is not as long as the modulus.
+func rsaSizeError(alg Algorithm, sig []byte, pub *rsa.PublicKey) error {
+	return fmt.Errorf("%w: %s signature is %d bytes, want the modulus size %d", ErrSignature, alg, len(sig), pub.Size())
+}
+
+// scratch is the per-call working memory of a PSS or ECDSA [Verify].
 type scratch struct {
 	digest [sha512.Size]byte
 	der    [maxECDSADER]byte
