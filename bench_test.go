@@ -116,6 +116,7 @@ func floor(b *testing.B, iss *jwkstest.Issuer, alg jws.Algorithm, tok string) fu
 // Each sub-benchmark for an algorithm has three parts:
 //
 //   - floor: the bare signature check alone (ns/op, allocs/op);
+//
 //   - authenticate: Authenticate and the floor timed in alternating batches
 //     of 8 calls, so that drift in the machine's speed (frequency scaling,
 //     a neighbour's load, a GC cycle) hits both alike. It reports ns/op and
@@ -123,11 +124,12 @@ func floor(b *testing.B, iss *jwkstest.Issuer, alg jws.Algorithm, tok string) fu
 //     over all batch pairs of the per-call difference) and
 //     overhead-allocs/op. Timing the floor against itself this way reads
 //     0 ± 10 ns on a 2-core VM where back-to-back runs differ by 2 µs;
+//
 //   - nosig: Authenticate with the signature check replaced by the key's
 //     algorithm check only: everything but the signature, timed directly,
 //     a cross-check of overhead-ns/op that no noise in the floor can touch.
 //
-//	go test -run '^$' -bench BenchmarkAuthenticate -count 6 .
+//     go test -run '^$' -bench BenchmarkAuthenticate -count 6 .
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, alg := range []jws.Algorithm{jws.RS256, jws.ES256, jws.EdDSA} {
 		b.Run(alg.String(), func(b *testing.B) {
