@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,6 +176,10 @@ func (d *decodeState) top() error {
 	ks := newKeySet(d)
 	if d.ws(); d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
+	} else if d.plain {
+		if err := d.membersPlain(&ks); err != nil {
+			return err
+		}
 	} else {
 		for {
 			k, ref, err := d.name()
@@ -205,6 +210,140 @@ func (d *decodeState) top() error {
 		return errSyntax
 	}
 	return nil
+}
+
+// membersPlain is the member loop of top for a plain payload (no backslash
+// and no control byte anywhere): the same grammar, checks and errors as the
+// general loop, with the read position kept in a local variable rather than
+// in d (a store and a load per step otherwise) and every string's end found
+// by quoteEnd. Values other than strings and integer dates go through the
+// general path. It starts at the first member's name and ends after the
+// closing brace.
+func (d *decodeState) membersPlain(ks *keySet) error {
+	s := d.s
+	i := d.i
+	for {
+		if i >= len(s) || s[i] != '"' {
+			return errSyntax
+		}
+		start := i + 1
+		end := quoteEnd(s, start)
+		if end < 0 {
+			return errSyntax
+		}
+		k := s[start:end]
+		if i = skipSpaces(s, end+1); i >= len(s) || s[i] != ':' {
+			return errSyntax
+		}
+		i = skipSpaces(s, i+1)
+		if d.add(ks, k, nameRef{start: int32(start), end: int32(end)}) {
+			return errDuplicate
+		}
+		var err error
+		if i, err = d.memberPlain(k, i); err != nil {
+			return err
+		}
+		if i = skipSpaces(s, i); i >= len(s) {
+			return errSyntax
+		}
+		switch s[i] {
+		case '}':
+			d.i = i + 1
+			return nil
+		case ',':
+			i = skipSpaces(s, i+1)
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// memberPlain reads the value, at s[i], of the top-level member k of a
+// plain payload, and returns the position after it.
+func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
+	var err error
+	switch string(k) {
+	case "iss":
+		d.iss, i, err = plainString(d.s, i, errIssType)
+		return i, err
+	case "sub":
+		d.sub, i, err = plainString(d.s, i, errSubType)
+		return i, err
+	case "jti":
+		d.jti, i, err = plainString(d.s, i, errJtiType)
+		return i, err
+	case "exp", "nbf", "iat":
+		sec, end, ok := plainSeconds(d.s, i)
+		if !ok {
+			break // fractions, exponents and errors: the general path
+		}
+		dt := date{sec: sec, ok: true}
+		switch k[0] {
+		case 'e':
+			d.exp = dt
+		case 'n':
+			d.nbf = dt
+		default:
+			d.iat = dt
+		}
+		return end, nil
+	case "aud":
+	default:
+		if i < len(d.s) && d.s[i] == '"' && !slices.Contains(d.scopeClaims, string(k)) {
+			end := quoteEnd(d.s, i+1)
+			if end < 0 {
+				return i, errSyntax
+			}
+			return end + 1, nil
+		}
+	}
+	d.i = i
+	err = d.member(k)
+	return d.i, err
+}
+
+// plainString reads the string at s[i] of a plain payload, or reports
+// wrongType when there is none.
+func plainString(s []byte, i int, wrongType error) (span, int, error) {
+	if i >= len(s) || s[i] != '"' {
+		return span{}, i, wrongType
+	}
+	end := quoteEnd(s, i+1)
+	if end < 0 {
+		return span{}, i, errSyntax
+	}
+	return span{start: i + 1, end: end}, end + 1, nil
+}
+
+// quoteEnd returns the index of the first '"' in s at or after start, or -1.
+// In a plain payload that is the end of the string starting at start.
+func quoteEnd(s []byte, start int) int {
+	// Names and most values are short: search 8 bytes at a time before
+	// paying for IndexByte's call.
+	j := start
+	for ; j+8 <= len(s) && j-start < 64; j += 8 {
+		x := binary.LittleEndian.Uint64(s[j:]) ^ (lo8 * '"')
+		if m := (x - lo8) &^ x & hi8; m != 0 { // the lowest flagged byte is exact
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	if j >= len(s) {
+		return -1
+	}
+	k := bytes.IndexByte(s[j:], '"')
+	if k < 0 {
+		return -1
+	}
+	return j + k
+}
+
+// skipSpaces skips the whitespace at s[i] of a plain payload: spaces only,
+// since the others are control bytes.
+func skipSpaces(s []byte, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // member reads the value of the top-level member k.
@@ -549,23 +688,10 @@ func (d *decodeState) array() error {
 func (d *decodeState) str() (span, error) {
 	start := d.i + 1
 	if d.plain {
-		// Names and most values are short: search 8 bytes at a time before
-		// paying for IndexByte's call.
-		s := d.s[start:]
-		j := 0
-		for ; j+8 <= len(s) && j < 64; j += 8 {
-			x := binary.LittleEndian.Uint64(s[j:]) ^ (lo8 * '"')
-			if m := (x - lo8) &^ x & hi8; m != 0 { // the lowest flagged byte is exact
-				end := start + j + bits.TrailingZeros64(m)/8
-				d.i = end + 1
-				return span{start: start, end: end}, nil
-			}
-		}
-		k := bytes.IndexByte(s[j:], '"')
-		if k < 0 {
+		end := quoteEnd(d.s, start)
+		if end < 0 {
 			return span{}, errSyntax
 		}
-		end := start + j + k
 		d.i = end + 1
 		return span{start: start, end: end}, nil
 	}

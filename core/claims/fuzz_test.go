@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -310,4 +312,52 @@ func compareReference(t *testing.T, c *Claims, r refClaims) {
 			t.Fatalf("date %d = %v, reference %v", i, got, want)
 		}
 	}
+}
+
+// FuzzPlainPath checks that the fast paths for plain payloads (no backslash,
+// no control byte) decide exactly as the general, byte-by-byte path: the
+// same error and the same claims for every input.
+func FuzzPlainPath(f *testing.F) {
+	for _, s := range []string{
+		realistic600, keycloakToken, auth0Token, oktaToken, `{}`, `{"exp":1767225600,"iat":1,"nbf":2.5}`,
+		`{"iss":"a","sub":"b","jti":"c","aud":["x","y"],"scope":"p q","x":{"y":[1,"z"]}}`, `{"iss":1}`,
+		`{"exp":"1"}`, `{"a" : "b" , "c":"d"}`, `{"a":"b"`, `{"a":"b",}`, `{"a""b"}`, `{"exp":01}`,
+		`{"scope":null,"scp":"a"}`, `{"a":1,"a":2}`, `{"exp":1e3}`, `{"exp":12345678901234}`,
+	} {
+		f.Add([]byte(s))
+	}
+	opts := []string{"scope", "scp", "permissions"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := statePool.Get().(*decodeState)
+		fast, fastErr := d.decode(data, opts)
+		d.reset()
+		general, generalErr := decodeGeneral(data, opts)
+		if fmt.Sprint(fastErr) != fmt.Sprint(generalErr) {
+			t.Fatalf("%q: fast path %v, general path %v", data, fastErr, generalErr)
+		}
+		if fastErr == nil && !reflect.DeepEqual(publicFields(fast), publicFields(general)) {
+			t.Fatalf("%q: fast path %+v, general path %+v", data, publicFields(fast), publicFields(general))
+		}
+	})
+}
+
+// decodeGeneral is Decode with the plain-payload fast paths turned off.
+func decodeGeneral(payload []byte, scopeClaims []string) (*Claims, error) {
+	d := new(decodeState)
+	high, _, _ := class(payload)
+	if high && !utf8.Valid(payload) {
+		return nil, errNotUTF8
+	}
+	d.s, d.plain, d.high, d.scopeClaims = payload, false, high, scopeClaims
+	if err := d.top(); err != nil {
+		return nil, err
+	}
+	return d.build(payload), nil
+}
+
+// publicFields is c without its lazily computed state, for comparison.
+func publicFields(c *Claims) Claims {
+	v := *c
+	v.lazy = nil
+	return v
 }
