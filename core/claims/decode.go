@@ -79,6 +79,7 @@ type decodeState struct {
 	exp, nbf, iat date
 	scopes        []scopeSpan
 	stab          []int32 // scope deduplication table
+	fields        []int32 // scratch: scope fields, start and end offsets
 }
 
 type date struct {
@@ -890,10 +891,17 @@ func (d *decodeState) build(payload []byte) *Claims {
 	}}
 	c := &cs.c
 	c.lazy = &cs.l
-	scopeTokens := 0
-	for _, sp := range d.scopes {
-		scopeTokens += countFields(s[sp.start:sp.end]) // after unescaping: "a\u0020b" is two
+	// The scope fields, in the configured order of their claims, as
+	// offsets into s: one pass over the scope strings, then a count.
+	d.fields = d.fields[:0]
+	for claim := range d.scopeClaims {
+		for _, sp := range d.scopes {
+			if sp.claim == claim {
+				d.fields = appendFields(d.fields, s, sp.start, sp.end) // after unescaping: "a\u0020b" is two
+			}
+		}
 	}
+	scopeTokens := len(d.fields) / 2
 	n := len(d.aud) + scopeTokens
 	if n == 0 {
 		return c
@@ -907,36 +915,32 @@ func (d *decodeState) build(payload []byte) *Claims {
 	}
 	i := len(d.aud)
 	c.Audience = arr[:i:i]
-	if scopeTokens > maxLinearKeys {
-		d.initScopeTable(scopeTokens)
-	}
-	first := i
-	for claim := range d.scopeClaims { // in the configured order
-		for _, sp := range d.scopes {
-			if sp.claim == claim {
-				i = d.appendScopes(arr, first, i, s[sp.start:sp.end], scopeTokens)
-			}
-		}
-	}
-	if i > first {
-		c.Scopes = arr[first:i:i]
+	if scopeTokens > 0 {
+		i = d.appendScopes(arr, i, s)
+		c.Scopes = arr[len(d.aud):i:i]
 	}
 	return c
 }
 
-// countFields counts the space-separated non-empty fields of b.
-func countFields(b string) int {
-	n, in := 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == ' ' {
-			in = false
-		} else if !in {
-			in = true
-			n++
+// appendFields appends the start and end offsets of the space-separated
+// non-empty fields of s[start:end] to dst.
+func appendFields(dst []int32, s string, start, end int) []int32 {
+	s = s[:end]
+	for j := start; j < len(s); {
+		for j < len(s) && s[j] == ' ' {
+			j++
 		}
+		if j == len(s) {
+			break
+		}
+		k := j
+		for k < len(s) && s[k] != ' ' {
+			k++
+		}
+		dst = append(dst, int32(j), int32(k))
+		j = k
 	}
-	return n
+	return dst
 }
 
 func (d *decodeState) initScopeTable(total int) {
@@ -952,40 +956,31 @@ func (d *decodeState) initScopeTable(total int) {
 	}
 }
 
-// appendScopes splits s at spaces into arr[i:], skipping scopes already in
-// arr[first:i], and returns the new i. Up to maxLinearKeys scopes in all
-// are deduplicated by comparison, more through a hash table, so that a
-// hostile payload costs linear time.
-func (d *decodeState) appendScopes(arr []string, first, i int, s string, total int) int {
-	for len(s) > 0 {
-		// Scopes are short: a byte loop beats IndexByte's call.
-		j := 0
-		for j < len(s) && s[j] != ' ' {
-			j++
-		}
-		f := s[:j]
-		if j < len(s) {
-			j++
-		}
-		s = s[j:]
-		if f == "" {
-			continue
-		}
-		if total <= maxLinearKeys {
-			dup := false
+// appendScopes puts the scope fields d.fields (offsets into s) into
+// arr[first:], skipping duplicates, and returns the end of the scopes in
+// arr. Up to maxLinearKeys scopes are deduplicated by comparison, more
+// through a hash table, so that a hostile payload costs linear time.
+func (d *decodeState) appendScopes(arr []string, first int, s string) int {
+	i := first
+	total := len(d.fields) / 2
+	if total <= maxLinearKeys {
+	next:
+		for k := 0; k < len(d.fields); k += 2 {
+			f := s[d.fields[k]:d.fields[k+1]]
 			for _, g := range arr[first:i] {
 				if g == f {
-					dup = true
-					break
+					continue next
 				}
 			}
-			if !dup {
-				arr[i] = f
-				i++
-			}
-			continue
+			arr[i] = f
+			i++
 		}
-		mask := uint64(len(d.stab) - 1)
+		return i
+	}
+	d.initScopeTable(total)
+	mask := uint64(len(d.stab) - 1)
+	for k := 0; k < len(d.fields); k += 2 {
+		f := s[d.fields[k]:d.fields[k+1]]
 		for h := maphash.String(hashSeed, f) & mask; ; h = (h + 1) & mask {
 			slot := d.stab[h]
 			if slot == 0 {
