@@ -81,25 +81,32 @@ func floor(b *testing.B, iss *jwkstest.Issuer, alg jws.Algorithm, tok string) fu
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The key is asserted to its concrete type once, outside the closure:
+	// asserting it on every call measured ~300 ns slower for RS256 (in
+	// alternating batches, see alternate), so the floor would be too easy
+	// to beat.
 	pub := iss.SigningKey().PublicKey()
 	switch alg {
 	case jws.RS256:
+		rsaPub := pub.(*rsa.PublicKey)
 		return func() error {
 			h := sha256.Sum256(input)
-			return rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, h[:], sig)
+			return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, h[:], sig)
 		}
 	case jws.ES256:
+		ecPub := pub.(*ecdsa.PublicKey)
 		der, _ := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
 		return func() error {
 			h := sha256.Sum256(input)
-			if !ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), h[:], der) {
+			if !ecdsa.VerifyASN1(ecPub, h[:], der) {
 				return fmt.Errorf("bad signature")
 			}
 			return nil
 		}
 	case jws.EdDSA:
+		edPub := pub.(ed25519.PublicKey)
 		return func() error {
-			if !ed25519.Verify(pub.(ed25519.PublicKey), input, sig) {
+			if !ed25519.Verify(edPub, input, sig) {
 				return fmt.Errorf("bad signature")
 			}
 			return nil
