@@ -120,6 +120,15 @@ type Parser struct {
 	keys   [][]byte // header member names, for the duplicate check
 	values [][]byte // header member values, in plain headers
 	tok    Token
+
+	// The last header part this Parser accepted, as it appears in the
+	// token, and what it decoded to, with the strings in lastStrs. Tokens
+	// from one issuer's key share one header byte for byte, and equal
+	// bytes decode and check the same way, so a repeat skips the header's
+	// decoding and parsing.
+	lastPart   []byte
+	lastHeader Header
+	lastStrs   []byte
 }
 
 // Parse parses a compact JWS (RFC 7515 §7.1). It checks, in this order:
@@ -186,21 +195,30 @@ func (p *Parser) Parse(token string) (*Token, error) {
 		return nil, errNoPayload
 	}
 
-	hLen := decodedLen(len(headerPart))
 	pLen := decodedLen(len(payloadPart))
 	sLen := decodedLen(len(sigPart))
-	if cap(p.buf) < hLen+pLen+sLen {
-		p.buf = make([]byte, hLen+pLen+sLen)
+	if string(p.lastPart) == headerPart {
+		p.tok.Header = p.lastHeader
+	} else {
+		hLen := decodedLen(len(headerPart))
+		if cap(p.buf) < hLen {
+			p.buf = make([]byte, hLen+pLen+sLen)
+		}
+		hdr := p.buf[:hLen:hLen]
+		if !decodePart(hdr, headerPart) {
+			return nil, errHeaderBase64
+		}
+		if err := p.parseHeader(hdr); err != nil {
+			return nil, err
+		}
+		p.remember(headerPart)
 	}
-	buf := p.buf[:hLen+pLen+sLen]
-	hdr, payload, sig := buf[:hLen:hLen], buf[hLen:hLen+pLen:hLen+pLen], buf[hLen+pLen:]
+	if cap(p.buf) < pLen+sLen {
+		p.buf = make([]byte, pLen+sLen)
+	}
+	buf := p.buf[:pLen+sLen]
+	payload, sig := buf[:pLen:pLen], buf[pLen:]
 
-	if !decodePart(hdr, headerPart) {
-		return nil, errHeaderBase64
-	}
-	if err := p.parseHeader(hdr); err != nil {
-		return nil, err
-	}
 	if !decodePart(payload, payloadPart) {
 		return nil, errPayloadBase64
 	}
@@ -215,6 +233,21 @@ func (p *Parser) Parse(token string) (*Token, error) {
 	p.tok.Payload = payload
 	p.tok.Signature = sig
 	return &p.tok, nil
+}
+
+// remember keeps part, a header part just accepted, and p.tok.Header, its
+// decoded form, for the next Parse; the strings move into p's own buffer,
+// since the header they view is about to be overwritten by the payload.
+func (p *Parser) remember(part string) {
+	p.lastPart = append(p.lastPart[:0], part...)
+	h := p.tok.Header
+	p.lastStrs = append(append(append(p.lastStrs[:0], h.KeyID...), h.Type...), h.ContentType...)
+	kid, typ := len(h.KeyID), len(h.KeyID)+len(h.Type)
+	h.KeyID = toString(p.lastStrs[:kid])
+	h.Type = toString(p.lastStrs[kid:typ])
+	h.ContentType = toString(p.lastStrs[typ:])
+	p.lastHeader = h
+	p.tok.Header = h
 }
 
 // parseHeader checks the decoded header and fills p.tok.Header.

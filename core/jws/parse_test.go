@@ -256,6 +256,62 @@ func TestParseReuse(t *testing.T) {
 	}
 }
 
+// TestParseRepeatedHeader covers the repeat of a header part (tokens from
+// one key share it): the repeat gives the same header as a fresh parse,
+// whatever was parsed in between, a header differing in one byte is parsed
+// afresh (and rejected when bad), and alternating headers do not allocate.
+func TestParseRepeatedHeader(t *testing.T) {
+	k := getKeys(t)
+	key := k.privateFor(jws.ES256)
+	h1 := `{"alg":"ES256","kid":"key-one","typ":"at+jwt","cty":"JWT"}`
+	h2 := `{"alg":"ES256","kid":"k2"}`
+	want1 := jws.Header{Alg: jws.ES256, KeyID: "key-one", Type: "at+jwt", ContentType: "JWT"}
+	want2 := jws.Header{Alg: jws.ES256, KeyID: "k2"}
+	a1 := mint(t, jws.ES256, key, h1, "payload one")
+	a2 := mint(t, jws.ES256, key, h1, strings.Repeat("payload two, a longer one ", 20))
+	b := mint(t, jws.ES256, key, h2, "payload three")
+	parts := strings.SplitN(a1, ".", 2)
+	badHeader := encS(`{"alg":"ES256","kid":"key-one","typ":"at+jwt","cty":"JWT","alg":"x"}`) + "." + parts[1]
+	var p, fresh jws.Parser
+	for i, tc := range []struct {
+		token string
+		want  jws.Header
+		ok    bool
+	}{
+		{a1, want1, true}, {a2, want1, true}, {a1, want1, true}, {badHeader, jws.Header{}, false},
+		{a2, want1, true}, {b, want2, true}, {a1, want1, true}, {"garbage", jws.Header{}, false}, {a2, want1, true},
+	} {
+		tok, err := p.Parse(tc.token)
+		if (err == nil) != tc.ok {
+			t.Fatalf("step %d: err %v, want ok=%v", i, err, tc.ok)
+		}
+		if err != nil {
+			continue
+		}
+		if tok.Header != tc.want {
+			t.Fatalf("step %d: header %+v, want %+v", i, tok.Header, tc.want)
+		}
+		ref, err := (&fresh).Parse(tc.token)
+		if err != nil || ref.Header != tok.Header || string(ref.Payload) != string(tok.Payload) || string(ref.Signature) != string(tok.Signature) {
+			t.Fatalf("step %d: repeat differs from a fresh parse: %+v vs %+v (%v)", i, tok.Header, ref.Header, err)
+		}
+		fresh = jws.Parser{}
+		if err := jws.Verify(tok.Header.Alg, k.publicFor(jws.ES256), tok.SigningInput, tok.Signature); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, tok := range []string{a1, b, a2} {
+			if _, err := p.Parse(tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("alternating headers allocate %v times, want 0", allocs)
+	}
+}
+
 func TestTokenClone(t *testing.T) {
 	k := getKeys(t)
 	var p jws.Parser
