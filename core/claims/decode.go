@@ -80,6 +80,9 @@ type decodeState struct {
 	scopes        []scopeSpan
 	stab          []int32 // scope deduplication table
 	fields        []int32 // scratch: scope fields, start and end offsets
+	uniq          []int32 // the scope fields without duplicates
+	lastScope     []byte  // the last single scope string split, when scopeKept
+	scopeKept     bool    // d.uniq holds lastScope's split, relative to it
 }
 
 type date struct {
@@ -891,18 +894,37 @@ func (d *decodeState) build(payload []byte) *Claims {
 	}}
 	c := &cs.c
 	c.lazy = &cs.l
-	// The scope fields, in the configured order of their claims, as
-	// offsets into s: one pass over the scope strings, then a count.
-	d.fields = d.fields[:0]
-	for claim := range d.scopeClaims {
-		for _, sp := range d.scopes {
-			if sp.claim == claim {
-				d.fields = appendFields(d.fields, s, sp.start, sp.end) // after unescaping: "a\u0020b" is two
+	// The scopes, deduplicated, as offsets into s (d.uniq), from the
+	// scope strings in the configured order of their claims. A token with
+	// one scope string equal to the previous one's (tokens of one client
+	// share it) reuses its split: offsets relative to the string.
+	base := 0
+	if len(d.scopes) == 1 && !d.scopes[0].esc {
+		sp := d.scopes[0].span
+		str := s[sp.start:sp.end]
+		if !d.scopeKept || string(d.lastScope) != str {
+			d.fields = appendFields(d.fields[:0], str, 0, len(str))
+			d.uniq = d.dedupe(d.uniq[:0], str)
+			d.scopeKept = len(str) <= maxCachedScope
+			if d.scopeKept {
+				d.lastScope = append(d.lastScope[:0], str...)
 			}
 		}
+		base = sp.start
+	} else {
+		d.scopeKept = false
+		d.fields = d.fields[:0]
+		for claim := range d.scopeClaims {
+			for _, sp := range d.scopes {
+				if sp.claim == claim {
+					d.fields = appendFields(d.fields, s, sp.start, sp.end) // after unescaping: "a\u0020b" is two
+				}
+			}
+		}
+		d.uniq = d.dedupe(d.uniq[:0], s)
 	}
-	scopeTokens := len(d.fields) / 2
-	n := len(d.aud) + scopeTokens
+	scopes := len(d.uniq) / 2
+	n := len(d.aud) + scopes
 	if n == 0 {
 		return c
 	}
@@ -915,12 +937,18 @@ func (d *decodeState) build(payload []byte) *Claims {
 	}
 	i := len(d.aud)
 	c.Audience = arr[:i:i]
-	if scopeTokens > 0 {
-		i = d.appendScopes(arr, i, s)
+	if scopes > 0 {
+		for k := 0; k < len(d.uniq); k += 2 {
+			arr[i] = s[base+int(d.uniq[k]) : base+int(d.uniq[k+1])]
+			i++
+		}
 		c.Scopes = arr[len(d.aud):i:i]
 	}
 	return c
 }
+
+// maxCachedScope is the longest scope string a decoder state remembers.
+const maxCachedScope = 1024
 
 // appendFields appends the start and end offsets of the space-separated
 // non-empty fields of s[start:end] to dst.
@@ -956,26 +984,24 @@ func (d *decodeState) initScopeTable(total int) {
 	}
 }
 
-// appendScopes puts the scope fields d.fields (offsets into s) into
-// arr[first:], skipping duplicates, and returns the end of the scopes in
-// arr. Up to maxLinearKeys scopes are deduplicated by comparison, more
-// through a hash table, so that a hostile payload costs linear time.
-func (d *decodeState) appendScopes(arr []string, first int, s string) int {
-	i := first
+// dedupe appends the fields d.fields (offsets into s) to dst, skipping
+// those equal to one already there. Up to maxLinearKeys fields are
+// compared pairwise, more go through a hash table, so that a hostile
+// payload costs linear time.
+func (d *decodeState) dedupe(dst []int32, s string) []int32 {
 	total := len(d.fields) / 2
 	if total <= maxLinearKeys {
 	next:
 		for k := 0; k < len(d.fields); k += 2 {
 			f := s[d.fields[k]:d.fields[k+1]]
-			for _, g := range arr[first:i] {
-				if g == f {
+			for u := 0; u < len(dst); u += 2 {
+				if s[dst[u]:dst[u+1]] == f {
 					continue next
 				}
 			}
-			arr[i] = f
-			i++
+			dst = append(dst, d.fields[k], d.fields[k+1])
 		}
-		return i
+		return dst
 	}
 	d.initScopeTable(total)
 	mask := uint64(len(d.stab) - 1)
@@ -984,15 +1010,14 @@ func (d *decodeState) appendScopes(arr []string, first int, s string) int {
 		for h := maphash.String(hashSeed, f) & mask; ; h = (h + 1) & mask {
 			slot := d.stab[h]
 			if slot == 0 {
-				d.stab[h] = int32(i + 1)
-				arr[i] = f
-				i++
+				d.stab[h] = int32(len(dst)/2 + 1)
+				dst = append(dst, d.fields[k], d.fields[k+1])
 				break
 			}
-			if arr[slot-1] == f {
+			if u := 2 * (slot - 1); s[dst[u]:dst[u+1]] == f {
 				break
 			}
 		}
 	}
-	return i
+	return dst
 }

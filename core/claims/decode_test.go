@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -359,12 +360,20 @@ func TestDecodeLinearTime(t *testing.T) {
 			return b.String() + `"}`
 		},
 	}
+	// Two payloads whose scope strings differ take turns, so that no
+	// decoder state sees the same scope string twice in a row (it would
+	// reuse its split).
 	perOp := func(p []byte) time.Duration {
+		q := bytes.Replace(p, []byte(`"scope":"`), []byte(`"scope":"q `), 1)
 		best := time.Duration(math.MaxInt64)
 		for range 7 {
 			start := time.Now()
-			for range 10 {
-				if _, err := Decode(p, nil); err != nil {
+			for i := range 10 {
+				in := p
+				if i%2 == 1 {
+					in = q
+				}
+				if _, err := Decode(in, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -621,5 +630,50 @@ func TestClaimsDecodeInto(t *testing.T) {
 	}
 	if err := c.Decode(&wrong); err == nil {
 		t.Errorf("Decode into a mismatched struct succeeded")
+	}
+}
+
+// TestDecodeRepeatedScope covers the reuse of the last scope string's
+// split: tokens with the same scope string (deduplicated or not) get the
+// same scopes as a fresh decoding, and a token with another string, with
+// several scope claims or with escapes in between does not disturb it.
+func TestDecodeRepeatedScope(t *testing.T) {
+	steps := []struct {
+		payload string
+		want    []string
+	}{
+		{`{"sub":"a","scope":"read write read"}`, []string{"read", "write"}},
+		{`{"sub":"bb","scope":"read write read"}`, []string{"read", "write"}},
+		{`{"exp":1,"sub":"ccc","scope":"read write read","x":"y"}`, []string{"read", "write"}},
+		{`{"scope":"read write","scp":["admin","read"]}`, []string{"read", "write", "admin"}},
+		{`{"scope":""}`, nil},
+		{`{"scope":"read write","scp":["admin","read"]}`, []string{"read", "write", "admin"}},
+		{`{"scope":"read write read"}`, []string{"read", "write"}},
+		{`{"scope":"` + strings.Repeat("long ", 300) + `"}`, []string{"long"}},
+		{`{"scope":"read write read"}`, []string{"read", "write"}},
+		{`{"scope":""}`, nil},
+		{`{"scope":""}`, nil},
+		{`{"scope":"read\u0020write read"}`, []string{"read", "write"}},
+		{`{"scope":"read write read "}`, []string{"read", "write"}},
+		{`{"scope":"read write read"}`, []string{"read", "write"}},
+		{`{"scope":"  "}`, nil},
+		{`{"scope":"x"}`, []string{"x"}},
+		{`{"scope":"x"}`, []string{"x"}},
+		{`{"scp":"x y"}`, []string{"x", "y"}},
+	}
+	d := new(decodeState)
+	for i, st := range steps {
+		c, err := d.decode([]byte(st.payload), defaultScopeClaims)
+		d.reset()
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if !slices.Equal(c.Scopes, st.want) {
+			t.Fatalf("step %d: scopes %q, want %q", i, c.Scopes, st.want)
+		}
+		fresh, err := decodeGeneral([]byte(st.payload), defaultScopeClaims)
+		if err != nil || !slices.Equal(fresh.Scopes, c.Scopes) {
+			t.Fatalf("step %d: a fresh decoding gives %q (%v)", i, fresh.Scopes, err)
+		}
 	}
 }
