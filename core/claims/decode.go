@@ -150,6 +150,20 @@ func (d *decodeState) decode(payload []byte, scopeClaims []string) (*Claims, err
 	if len(payload) > math.MaxInt32 { // offsets are int32
 		return nil, errTooLarge
 	}
+	// First pass: read the payload as plain (no backslash, no control byte
+	// in any string), the shape of nearly every access token. Every string
+	// it reads checks that it is plain, and notes non-ASCII bytes.
+	d.s, d.plain, d.high, d.scopeClaims = payload, true, false, scopeClaims
+	if err := d.top(); err == nil {
+		if d.high && !utf8.Valid(payload) {
+			return nil, errNotUTF8
+		}
+		return d.build(payload), nil
+	}
+	// The first pass failed: the payload is malformed, or a string has an
+	// escape or a control byte. The general pass decides, from the start,
+	// after classifying the whole payload.
+	d.reset()
 	high, esc, ctl := class(payload)
 	if high && !utf8.Valid(payload) {
 		return nil, errNotUTF8
@@ -231,7 +245,7 @@ func (d *decodeState) membersPlain(ks *keySet) error {
 			return errSyntax
 		}
 		start := i + 1
-		end := quoteEnd(s, start)
+		end := d.quoteEnd(start)
 		if end < 0 {
 			return errSyntax
 		}
@@ -268,13 +282,13 @@ func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
 	var err error
 	switch string(k) {
 	case "iss":
-		d.iss, i, err = plainString(d.s, i, errIssType)
+		d.iss, i, err = d.plainString(i, errIssType)
 		return i, err
 	case "sub":
-		d.sub, i, err = plainString(d.s, i, errSubType)
+		d.sub, i, err = d.plainString(i, errSubType)
 		return i, err
 	case "jti":
-		d.jti, i, err = plainString(d.s, i, errJtiType)
+		d.jti, i, err = d.plainString(i, errJtiType)
 		return i, err
 	case "exp", "nbf", "iat":
 		sec, end, ok := plainSeconds(d.s, i)
@@ -294,7 +308,7 @@ func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
 	case "aud":
 	default:
 		if i < len(d.s) && d.s[i] == '"' && !slices.Contains(d.scopeClaims, string(k)) {
-			end := quoteEnd(d.s, i+1)
+			end := d.quoteEnd(i + 1)
 			if end < 0 {
 				return i, errSyntax
 			}
@@ -306,43 +320,65 @@ func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
 	return d.i, err
 }
 
-// plainString reads the string at s[i] of a plain payload, or reports
+// plainString reads the string at d.s[i] of a plain payload, or reports
 // wrongType when there is none.
-func plainString(s []byte, i int, wrongType error) (span, int, error) {
-	if i >= len(s) || s[i] != '"' {
+func (d *decodeState) plainString(i int, wrongType error) (span, int, error) {
+	if i >= len(d.s) || d.s[i] != '"' {
 		return span{}, i, wrongType
 	}
-	end := quoteEnd(s, i+1)
+	end := d.quoteEnd(i + 1)
 	if end < 0 {
 		return span{}, i, errSyntax
 	}
 	return span{start: i + 1, end: end}, end + 1, nil
 }
 
-// quoteEnd returns the index of the first '"' in s at or after start, or -1.
-// In a plain payload that is the end of the string starting at start.
-func quoteEnd(s []byte, start int) int {
-	// Names and most values are short: search 8 bytes at a time before
-	// paying for IndexByte's call.
+// quoteEnd returns the index of the '"' that closes the string whose
+// contents start at d.s[start], in a payload read as plain: -1 when there
+// is none, or when a backslash or a control byte comes first (the string is
+// not plain, and the general pass must read it). It sets d.high when the
+// bytes it read include non-ASCII ones.
+func (d *decodeState) quoteEnd(start int) int {
+	s := d.s
+	var high uint64
 	j := start
-	for ; j+8 <= len(s) && j-start < 64; j += 8 {
-		x := binary.LittleEndian.Uint64(s[j:]) ^ (lo8 * '"')
-		if m := (x - lo8) &^ x & hi8; m != 0 { // the lowest flagged byte is exact
-			return j + bits.TrailingZeros64(m)/8
+	// Eight bytes at a time: the lowest byte flagged by any of the three
+	// tests is exact (a false flag only ever follows a true one), so it is
+	// the string's end if it is a quote, and a reason to give up otherwise.
+	for ; j+8 <= len(s); j += 8 {
+		x := binary.LittleEndian.Uint64(s[j:])
+		high |= x
+		q := x ^ (lo8 * '"')
+		b := x ^ (lo8 * '\\')
+		if m := ((q-lo8)&^q | (b-lo8)&^b | (x-lo8*0x20)&^x) & hi8; m != 0 {
+			if high&hi8 != 0 {
+				d.high = true
+			}
+			if k := j + bits.TrailingZeros64(m)/8; s[k] == '"' {
+				return k
+			}
+			return -1
 		}
 	}
-	if j >= len(s) {
-		return -1
+	if high&hi8 != 0 {
+		d.high = true
 	}
-	k := bytes.IndexByte(s[j:], '"')
-	if k < 0 {
-		return -1
+	for ; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return j
+		case c == '\\' || c < 0x20:
+			return -1
+		case c >= 0x80:
+			d.high = true
+		}
 	}
-	return j + k
+	return -1
 }
 
-// skipSpaces skips the whitespace at s[i] of a plain payload: spaces only,
-// since the others are control bytes.
+// skipSpaces skips the spaces at s[i]. The other whitespace bytes are
+// control bytes: a plain payload has none, and the first pass leaves
+// payloads that do to the general pass (its next check fails).
 func skipSpaces(s []byte, i int) int {
 	for i < len(s) && s[i] == ' ' {
 		i++
@@ -692,7 +728,7 @@ func (d *decodeState) array() error {
 func (d *decodeState) str() (span, error) {
 	start := d.i + 1
 	if d.plain {
-		end := quoteEnd(d.s, start)
+		end := d.quoteEnd(start)
 		if end < 0 {
 			return span{}, errSyntax
 		}

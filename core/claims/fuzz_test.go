@@ -323,6 +323,10 @@ func FuzzPlainPath(f *testing.F) {
 		`{"iss":"a","sub":"b","jti":"c","aud":["x","y"],"scope":"p q","x":{"y":[1,"z"]}}`, `{"iss":1}`,
 		`{"exp":"1"}`, `{"a" : "b" , "c":"d"}`, `{"a":"b"`, `{"a":"b",}`, `{"a""b"}`, `{"exp":01}`,
 		`{"scope":null,"scp":"a"}`, `{"a":1,"a":2}`, `{"exp":1e3}`, `{"exp":12345678901234}`,
+		// Payloads the first, plain pass must hand to the general pass.
+		`{"iss":"a\"b"}`, `{"iss":"abcdefghijklmnop\u0041"}`, "{\"iss\":\"abcdefghij\tk\"}", "{\n\"iss\":\"a\"\n}",
+		"{\"a\":{\n\"b\":\"c\"}}", `{"é":"ü","iss":"x"}`, "{\"iss\":\"\xff\"}", "{\"\xe9\":1}", `{"scope":"a\u0020b c"}`,
+		`{"sub":"` + strings.Repeat("long", 40) + `\n"}`, `{"x":["a","b\\"]}`, "{\"x\":[\"a\",\"b\x01\"]}",
 	} {
 		f.Add([]byte(s))
 	}
