@@ -350,12 +350,13 @@ func (d *decodeState) quoteEnd(start int) int {
 		high |= x
 		q := x ^ (lo8 * '"')
 		b := x ^ (lo8 * '\\')
-		if m := ((q-lo8)&^q | (b-lo8)&^b | (x-lo8*0x20)&^x) & hi8; m != 0 {
+		quote := (q - lo8) &^ q & hi8
+		if m := quote | ((b-lo8)&^b|(x-lo8*0x20)&^x)&hi8; m != 0 {
 			if high&hi8 != 0 {
 				d.high = true
 			}
-			if k := j + bits.TrailingZeros64(m)/8; s[k] == '"' {
-				return k
+			if first := m & -m; first&quote != 0 {
+				return j + bits.TrailingZeros64(first)/8
 			}
 			return -1
 		}
