@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -307,7 +306,7 @@ func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
 		return end, nil
 	case "aud":
 	default:
-		if i < len(d.s) && d.s[i] == '"' && !slices.Contains(d.scopeClaims, string(k)) {
+		if i < len(d.s) && d.s[i] == '"' && !d.isScopeClaim(k) {
 			end := d.quoteEnd(i + 1)
 			if end < 0 {
 				return i, errSyntax
@@ -318,6 +317,18 @@ func (d *decodeState) memberPlain(k []byte, i int) (int, error) {
 	d.i = i
 	err = d.member(k)
 	return d.i, err
+}
+
+// isScopeClaim reports whether k names one of the scope claims. Names of
+// the same length are common ("email" and "scope"): the first byte is
+// compared before the rest.
+func (d *decodeState) isScopeClaim(k []byte) bool {
+	for _, name := range d.scopeClaims {
+		if len(name) == len(k) && (len(k) == 0 || name[0] == k[0]) && name == string(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainString reads the string at d.s[i] of a plain payload, or reports
