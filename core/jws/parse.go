@@ -98,7 +98,9 @@ func (t *Token) Clone() *Token {
 }
 
 // Parser parses compact JWS tokens, reusing its buffers and its JSON parser
-// from one call to the next so that a warm Parser does not allocate.
+// from one call to the next so that a warm Parser does not allocate. It also
+// remembers the last protected header it accepted: tokens signed with one
+// key share their header byte for byte, and a repeat skips decoding it.
 //
 // A Parser is not safe for concurrent use. Keep one per goroutine, or pool
 // them:
