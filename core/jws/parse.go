@@ -336,7 +336,13 @@ func (p *Parser) parseJSONHeader(hdr []byte) error {
 		return p.checkCrit(crit)
 	}
 
-	switch h.Alg = ParseAlgorithmBytes(algName); h.Alg {
+	return setAlg(h, algName)
+}
+
+// setAlg sets h.Alg from the "alg" member's value: a registered algorithm
+// other than "none".
+func setAlg(h *Header, name []byte) error {
+	switch h.Alg = ParseAlgorithmBytes(name); h.Alg {
 	case None:
 		return errAlgNone
 	case Unknown:
@@ -406,13 +412,7 @@ func (p *Parser) parsePlainHeader() error {
 	case crit:
 		return errCritMalformed
 	}
-	switch h.Alg = ParseAlgorithmBytes(alg); h.Alg {
-	case None:
-		return errAlgNone
-	case Unknown:
-		return errAlgUnknown
-	}
-	return nil
+	return setAlg(h, alg)
 }
 
 // plainObject reports whether b, already known to be valid UTF-8, is a JSON
