@@ -677,3 +677,51 @@ func TestDecodeRepeatedScope(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeManyScopes covers deduplication beyond the pairwise limit (the
+// hash table), in one scope string and across scope claims, against a
+// plain map-based reference.
+func TestDecodeManyScopes(t *testing.T) {
+	var one strings.Builder
+	var arr []string
+	for i := range 300 {
+		fmt.Fprintf(&one, " s%d  s%d", i%97, i%41)
+		arr = append(arr, fmt.Sprintf("s%d x%d", i%53, i%7))
+	}
+	arrJSON, _ := json.Marshal(arr)
+	payloads := []string{
+		`{"scope":"` + one.String() + `"}`,
+		`{"scope":"` + one.String() + `","scp":` + string(arrJSON) + `}`,
+		`{"scp":` + string(arrJSON) + `}`,
+	}
+	for _, p := range payloads {
+		for range 2 { // the second decoding may reuse the split
+			c := mustDecode(t, p, nil)
+			var raw struct {
+				Scope string          `json:"scope"`
+				Scp   json.RawMessage `json:"scp"`
+			}
+			if err := json.Unmarshal([]byte(p), &raw); err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			fields = append(fields, strings.Fields(raw.Scope)...)
+			var list []string
+			_ = json.Unmarshal(raw.Scp, &list)
+			for _, s := range list {
+				fields = append(fields, strings.Fields(s)...)
+			}
+			var want []string
+			seen := map[string]bool{}
+			for _, f := range fields {
+				if !seen[f] {
+					seen[f] = true
+					want = append(want, f)
+				}
+			}
+			if !slices.Equal(c.Scopes, want) {
+				t.Fatalf("scopes %d %q..., want %d %q...", len(c.Scopes), c.Scopes[:5], len(want), want[:5])
+			}
+		}
+	}
+}
