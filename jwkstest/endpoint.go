@@ -24,6 +24,7 @@ type kitEndpoint struct {
 	refusing int           // issuers whose fault wants it down
 	srv      *http.Server  // the serving generation; nil while down
 	served   chan struct{} // closed when srv's Serve has returned
+	held     io.Closer     // the port, held while refused (see kitHoldPort)
 	conns    sync.WaitGroup
 }
 
@@ -128,7 +129,9 @@ func (ep *kitEndpoint) leave(refusing bool) {
 	last := ep.users == 0
 	if last {
 		ep.stopLocked()
+		ep.releaseLocked()
 	} else if ep.refusing == 0 && ep.srv == nil {
+		ep.releaseLocked()
 		if ln, err := net.Listen("tcp", ep.addr); err == nil {
 			ep.serveLocked(ln)
 		}
@@ -144,7 +147,20 @@ func (ep *kitEndpoint) refuse() {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	ep.refusing++
-	ep.stopLocked()
+	if ep.srv != nil {
+		ep.stopLocked()
+		// Keep the port from other listeners while refusing. Where it
+		// cannot be held, the endpoint is down all the same.
+		ep.held, _ = kitHoldPort(ep.addr)
+	}
+}
+
+// releaseLocked lets go of the port held while refusing, if any.
+func (ep *kitEndpoint) releaseLocked() {
+	if ep.held != nil {
+		_ = ep.held.Close()
+		ep.held = nil
+	}
 }
 
 // unrefuse withdraws one issuer's refusal; when none is left the endpoint
@@ -153,8 +169,10 @@ func (ep *kitEndpoint) unrefuse() error {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	if ep.refusing == 1 && ep.users > 0 && ep.srv == nil {
+		ep.releaseLocked()
 		ln, err := net.Listen("tcp", ep.addr)
 		if err != nil {
+			ep.held, _ = kitHoldPort(ep.addr)
 			return fmt.Errorf("jwkstest: listen again on %s: %w", ep.addr, err)
 		}
 		ep.serveLocked(ln)

@@ -21,8 +21,10 @@ const (
 	FaultNone Fault = iota
 	// FaultRefuse closes the endpoint's listener, so that connections are
 	// refused (ECONNREFUSED) and open connections are cut; switching the
-	// fault off listens again on the same port. Siblings sharing the
-	// listener are refused too.
+	// fault off listens again on the same port. Meanwhile the port stays
+	// bound (on Unix), so that no other listener — another issuer of the
+	// same test, say — is given it and answers for the refused one.
+	// Siblings sharing the listener are refused too.
 	FaultRefuse
 	// FaultHang accepts the request and never answers: the handler blocks
 	// until the request's context ends (the client gives up), Close, or the
