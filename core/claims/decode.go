@@ -533,9 +533,18 @@ func plainSeconds(s []byte, i int) (sec int64, end int, ok bool) {
 // until its message, which names the claim, is needed.
 var errWrongType = malformed("scope claim is not a string or an array of strings")
 
-func scopeTypeError(name string) error {
-	return malformed("scope claim " + strconv.Quote(name) + " is not a string or an array of strings")
+func scopeTypeError(name string) error { return scopeTypeErr{name} }
+
+// scopeTypeErr is the error of a scope claim that is neither a string nor
+// an array of strings. It is a comparable value: two decodings that fail on
+// the same claim return equal errors.
+type scopeTypeErr struct{ claim string }
+
+func (e scopeTypeErr) Error() string {
+	return ErrMalformed.Error() + ": scope claim " + strconv.Quote(e.claim) + " is not a string or an array of strings"
 }
+
+func (e scopeTypeErr) Unwrap() error { return ErrMalformed }
 
 // topNames returns the top-level member names of raw, a payload Decode
 // accepted, whose value is not null: slices of raw, or unescaped copies.
@@ -947,7 +956,7 @@ func (d *decodeState) build(payload []byte) *Claims {
 	// one scope string equal to the previous one's (tokens of one client
 	// share it) reuses its split: offsets relative to the string.
 	base := 0
-	if len(d.scopes) == 1 && !d.scopes[0].esc {
+	if len(d.scopes) == 1 { // escapes, if any, are undone above
 		sp := d.scopes[0].span
 		str := s[sp.start:sp.end]
 		if !d.scopeKept || string(d.lastScope) != str {

@@ -97,6 +97,12 @@ func TestDecodePartLineBreaks(t *testing.T) {
 	}
 }
 
+// plainObject reports whether plainMembers accepts b.
+func plainObject(b []byte) bool {
+	_, _, ok := plainMembers(b, nil, nil)
+	return ok
+}
+
 func TestPlainObject(t *testing.T) {
 	tests := []struct {
 		in    string

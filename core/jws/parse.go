@@ -118,7 +118,7 @@ type Parser struct {
 	MaxTokenSize int
 
 	json   fastjson.Parser
-	buf    []byte   // decoded header, payload and signature, back to back
+	buf    []byte   // the decoded header (when new), then payload and signature
 	keys   [][]byte // header member names, for the duplicate check
 	values [][]byte // header member values, in plain headers
 	tok    Token
@@ -199,13 +199,14 @@ func (p *Parser) Parse(token string) (*Token, error) {
 
 	pLen := decodedLen(len(payloadPart))
 	sLen := decodedLen(len(sigPart))
-	if string(p.lastPart) == headerPart {
+	repeat := string(p.lastPart) == headerPart
+	if need := max(pLen+sLen, decodedLen(len(headerPart))); cap(p.buf) < need {
+		p.buf = make([]byte, need)
+	}
+	if repeat {
 		p.tok.Header = p.lastHeader
 	} else {
 		hLen := decodedLen(len(headerPart))
-		if cap(p.buf) < hLen {
-			p.buf = make([]byte, hLen+pLen+sLen)
-		}
 		hdr := p.buf[:hLen:hLen]
 		if !decodePart(hdr, headerPart) {
 			return nil, errHeaderBase64
@@ -214,9 +215,6 @@ func (p *Parser) Parse(token string) (*Token, error) {
 			return nil, err
 		}
 		p.remember(headerPart)
-	}
-	if cap(p.buf) < pLen+sLen {
-		p.buf = make([]byte, pLen+sLen)
 	}
 	buf := p.buf[:pLen+sLen]
 	payload, sig := buf[:pLen:pLen], buf[pLen:]
@@ -364,12 +362,10 @@ func (p *Parser) duplicateKey() bool {
 		}
 		return false
 	}
-	if len(p.keys) > 1 {
-		slices.SortFunc(p.keys, bytes.Compare)
-		for i := 1; i < len(p.keys); i++ {
-			if bytes.Equal(p.keys[i-1], p.keys[i]) {
-				return true
-			}
+	slices.SortFunc(p.keys, bytes.Compare)
+	for i := 1; i < len(p.keys); i++ {
+		if bytes.Equal(p.keys[i-1], p.keys[i]) {
+			return true
 		}
 	}
 	return false
@@ -413,13 +409,6 @@ func (p *Parser) parsePlainHeader() error {
 		return errCritMalformed
 	}
 	return setAlg(h, alg)
-}
-
-// plainObject reports whether b, already known to be valid UTF-8, is a JSON
-// object of the plainest shape (see [plainMembers]).
-func plainObject(b []byte) bool {
-	_, _, ok := plainMembers(b, nil, nil)
-	return ok
 }
 
 // plainMembers reports whether b, already known to be valid UTF-8, is a JSON
