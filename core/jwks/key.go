@@ -2,6 +2,8 @@ package jwks
 
 import (
 	"crypto"
+	"crypto/rsa"
+	"fmt"
 
 	"github.com/jwksauth/jwksauth/core/jws"
 )
@@ -31,7 +33,44 @@ type Key struct {
 	Secret []byte
 	// Thumbprint is the key's RFC 7638 SHA-256 thumbprint, base64url-encoded.
 	Thumbprint string
+
+	// prepared is Public prepared for verification (jws.Prepare) when the
+	// key was loaded; nil for a Key built by hand, which [Key.Verify] then
+	// verifies with [jws.Verify].
+	prepared *jws.PreparedKey
 }
 
 // Verifies reports whether k may verify a token signed with alg.
 func (k *Key) Verifies(alg jws.Algorithm) bool { return k.Algorithms.Has(alg) }
+
+// Verify checks that sig is a valid signature of signingInput made with alg
+// by this key: alg must be one of [Key.Algorithms] (else [jws.ErrAlgorithm]),
+// an HMAC algorithm is checked with [jws.VerifyHMAC] and Secret, any other
+// with Public, through the form prepared when the key was loaded (for RSA
+// keys a precomputed modulus, see [jws.PreparedKey]) or, for a Key built by
+// hand, [jws.Verify]. A signature that does not verify is reported with
+// [jws.ErrSignature]. Verify is safe for concurrent use.
+func (k *Key) Verify(alg jws.Algorithm, signingInput string, sig []byte) error {
+	if !k.Verifies(alg) {
+		return fmt.Errorf("%w: the key does not allow %s", jws.ErrAlgorithm, alg)
+	}
+	if k.Secret != nil {
+		return jws.VerifyHMAC(alg, k.Secret, signingInput, sig)
+	}
+	// The prepared form is used only while it still belongs to Public: a
+	// Key is immutable once published, but a copy whose Public was replaced
+	// must not verify with the old key.
+	if p := k.prepared; p != nil && samePublic(p.Key(), k.Public) {
+		return p.Verify(alg, signingInput, sig)
+	}
+	return jws.Verify(alg, k.Public, signingInput, sig)
+}
+
+// samePublic reports whether a and b are the same *rsa.PublicKey (the only
+// kind of key prepared today). It never compares other dynamic types, some
+// of which (ed25519.PublicKey) are not comparable.
+func samePublic(a, b crypto.PublicKey) bool {
+	pa, ok := a.(*rsa.PublicKey)
+	pb, okB := b.(*rsa.PublicKey)
+	return ok && okB && pa == pb
+}

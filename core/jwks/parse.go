@@ -233,14 +233,20 @@ func cacheNewKey(kid string, pub crypto.PublicKey, jwkAlg, use, thumbprint strin
 		}
 		algs = jws.Algorithms(named)
 	}
-	return &Key{
+	k := &Key{
 		ID:         kid,
 		Algorithm:  named,
 		Use:        use,
 		Algorithms: algs,
 		Public:     pub,
 		Thumbprint: thumbprint,
-	}, nil
+	}
+	// Prepared once here, off the request path: for an RSA key, its
+	// modulus in Montgomery form (see jws.PreparedKey).
+	if p := jws.Prepare(pub); p.Accelerated() {
+		k.prepared = p
+	}
+	return k, nil
 }
 
 // cacheIsEncryptionAlg reports whether name is a JWE key-management

@@ -11,6 +11,8 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"hash"
 	"sync"
 	"testing"
@@ -168,9 +170,29 @@ func mint(tb testing.TB, alg jws.Algorithm, key any, header, payload string) str
 }
 
 // verifyAny verifies with Verify, or VerifyHMAC when key is a []byte secret.
+// A public key is also verified through Prepare(key).Verify, and a
+// disagreement between the two is returned as an error that wraps no
+// sentinel, so that every test using verifyAny checks the prepared path too.
 func verifyAny(alg jws.Algorithm, key any, input string, sig []byte) error {
 	if secret, ok := key.([]byte); ok {
 		return jws.VerifyHMAC(alg, secret, input, sig)
 	}
-	return jws.Verify(alg, key, input, sig)
+	return bothAgree(alg, key, input, sig)
+}
+
+// bothAgree returns Verify's result when Prepare(key).Verify gives the same
+// outcome (nil, or an error wrapping the same sentinel), and otherwise an
+// error naming the disagreement (wrapping no sentinel).
+func bothAgree(alg jws.Algorithm, key any, input string, sig []byte) error {
+	want := jws.Verify(alg, key, input, sig)
+	got := jws.Prepare(key).Verify(alg, input, sig)
+	for _, s := range []error{jws.ErrSignature, jws.ErrAlgorithm, jws.ErrTokenMalformed} {
+		if errors.Is(got, s) != errors.Is(want, s) {
+			return fmt.Errorf("prepared key and Verify disagree on %v: %v / %v", alg, got, want)
+		}
+	}
+	if (got == nil) != (want == nil) {
+		return fmt.Errorf("prepared key and Verify disagree on %v: %v / %v", alg, got, want)
+	}
+	return want
 }
