@@ -276,9 +276,9 @@ func TestPreparedRSACraftedEncodings(t *testing.T) {
 					// DB with a non-zero PS byte, and without the 0x01
 					// separator: unmask, change, re-mask.
 					for name, change := range map[string]func(db []byte, psLen int){
-						"PS byte not zero":  func(db []byte, psLen int) { db[psLen/2] = 1 },
-						"separator 0x00":    func(db []byte, psLen int) { db[psLen] = 0 },
-						"separator 0x02":    func(db []byte, psLen int) { db[psLen] = 2 },
+						"PS byte not zero":   func(db []byte, psLen int) { db[psLen/2] = 1 },
+						"separator 0x00":     func(db []byte, psLen int) { db[psLen] = 0 },
+						"separator 0x02":     func(db []byte, psLen int) { db[psLen] = 2 },
 						"PS first byte 0x7f": func(db []byte, psLen int) { db[0] = 0x7f >> (8*emLen - (bits - 1)) },
 					} {
 						em := bytes.Clone(good)
