@@ -1,7 +1,9 @@
 package jwks
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"fmt"
 
@@ -46,9 +48,9 @@ func (k *Key) Verifies(alg jws.Algorithm) bool { return k.Algorithms.Has(alg) }
 // Verify checks that sig is a valid signature of signingInput made with alg
 // by this key: alg must be one of [Key.Algorithms] (else [jws.ErrAlgorithm]),
 // an HMAC algorithm is checked with [jws.VerifyHMAC] and Secret, any other
-// with Public, through the form prepared when the key was loaded (for RSA
-// keys a precomputed modulus, see [jws.PreparedKey]) or, for a Key built by
-// hand, [jws.Verify]. A signature that does not verify is reported with
+// with Public, through the form prepared when the key was loaded (an RSA
+// key's precomputed modulus, an Ed25519 key's decoded point: see
+// [jws.PreparedKey]) or, for a Key built by hand, [jws.Verify]. A signature that does not verify is reported with
 // [jws.ErrSignature]. Verify is safe for concurrent use.
 func (k *Key) Verify(alg jws.Algorithm, signingInput string, sig []byte) error {
 	if !k.Verifies(alg) {
@@ -66,11 +68,18 @@ func (k *Key) Verify(alg jws.Algorithm, signingInput string, sig []byte) error {
 	return jws.Verify(alg, k.Public, signingInput, sig)
 }
 
-// samePublic reports whether a and b are the same *rsa.PublicKey (the only
-// kind of key prepared today). It never compares other dynamic types, some
-// of which (ed25519.PublicKey) are not comparable.
+// samePublic reports whether the prepared key a is still b: the same
+// *rsa.PublicKey, or an ed25519.PublicKey with the same bytes. It never
+// compares other dynamic types with ==, some of which (ed25519.PublicKey)
+// are not comparable.
 func samePublic(a, b crypto.PublicKey) bool {
-	pa, ok := a.(*rsa.PublicKey)
-	pb, okB := b.(*rsa.PublicKey)
-	return ok && okB && pa == pb
+	switch pa := a.(type) {
+	case *rsa.PublicKey:
+		pb, ok := b.(*rsa.PublicKey)
+		return ok && pa == pb
+	case ed25519.PublicKey:
+		pb, ok := b.(ed25519.PublicKey)
+		return ok && bytes.Equal(pa, pb)
+	}
+	return false
 }

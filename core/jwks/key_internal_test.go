@@ -1,7 +1,9 @@
 package jwks
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
 	"crypto/rsa"
@@ -118,5 +120,49 @@ func TestParseSetPrepares(t *testing.T) {
 	}
 	if !samePublic(keys[0].prepared.Key(), keys[0].Public) {
 		t.Fatal("prepared form does not belong to Public")
+	}
+}
+
+// TestKeyVerifyPreparedEd25519: an Ed25519 key is prepared (its point
+// decoded once) and a copy whose Public changed, even in place, verifies
+// with its own bytes.
+func TestKeyVerifyPreparedEd25519(t *testing.T) {
+	pubA, privA, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubB, privB, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0"
+	sigA, sigB := ed25519.Sign(privA, []byte(input)), ed25519.Sign(privB, []byte(input))
+	k, err := NewStaticKey("", ed25519.PublicKey(bytes.Clone(pubA)), jws.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.prepared == nil && !fips140.Enabled() {
+		t.Fatal("a loaded Ed25519 key is not prepared")
+	}
+	if err := k.Verify(jws.EdDSA, input, sigA); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Verify(jws.EdDSA, input, sigB); !errors.Is(err, jws.ErrSignature) {
+		t.Fatalf("B's signature: %v", err)
+	}
+	c := *k
+	c.Public = pubB
+	if err := c.Verify(jws.EdDSA, input, sigB); err != nil {
+		t.Fatalf("copy with B: %v", err)
+	}
+	if err := c.Verify(jws.EdDSA, input, sigA); !errors.Is(err, jws.ErrSignature) {
+		t.Fatalf("copy with B accepted A's signature: %v", err)
+	}
+	// Overwritten in place: the prepared point is no longer used.
+	c2 := *k
+	c2.Public = ed25519.PublicKey(bytes.Clone(pubA))
+	copy(c2.Public.(ed25519.PublicKey), pubB)
+	if err := c2.Verify(jws.EdDSA, input, sigA); !errors.Is(err, jws.ErrSignature) {
+		t.Fatalf("key overwritten with B accepted A's signature: %v", err)
 	}
 }

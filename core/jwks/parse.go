@@ -242,7 +242,8 @@ func cacheNewKey(kid string, pub crypto.PublicKey, jwkAlg, use, thumbprint strin
 		Thumbprint: thumbprint,
 	}
 	// Prepared once here, off the request path: for an RSA key, its
-	// modulus in Montgomery form (see jws.PreparedKey).
+	// modulus in Montgomery form; for Ed25519, its decoded point (see
+	// jws.PreparedKey).
 	if p := jws.Prepare(pub); p.Accelerated() {
 		k.prepared = p
 	}

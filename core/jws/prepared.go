@@ -2,6 +2,7 @@ package jws
 
 import (
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha512"
 	"fmt"
@@ -19,15 +20,27 @@ import (
 // key. The padding checks are written from RFC 8017 (§8.2.2 with the whole
 // expected encoding compared byte for byte; §9.1.2 for PSS) and tested
 // against crypto/rsa on the Wycheproof vectors, random keys and a fuzz
-// target. Every other key, an RSA key crypto/rsa itself refuses, and any key
-// when the standard library runs in FIPS 140 mode (crypto/fips140.Enabled)
-// or with BoringCrypto, is verified by [Verify] unchanged.
+// target.
+//
+// For an Ed25519 key, preparing decodes its point once (with
+// filippo.io/edwards25519, the standalone copy of the standard library's
+// own), which [ed25519.Verify] decompresses on every call; the verification
+// equation is then checked exactly as the standard library checks it
+// (cofactorless, canonical S), about 7% faster.
+//
+// ECDSA keys are not prepared: the standard library's per-call conversion
+// of the key is about 1% of a P-256 verification, and saving it would mean
+// re-implementing ECDSA verification. Every other key, a key the standard
+// library itself refuses, and any key when the standard library runs in
+// FIPS 140 mode (crypto/fips140.Enabled) or with BoringCrypto, is verified
+// by [Verify] unchanged.
 //
 // A PreparedKey is immutable and safe for concurrent use. The key it was
 // prepared from must not be modified afterwards.
 type PreparedKey struct {
 	key crypto.PublicKey
 	rsa *rsaKey
+	ed  *ed25519Key
 }
 
 // Prepare returns key prepared for verification. It never fails: a key
@@ -36,8 +49,11 @@ type PreparedKey struct {
 // key.
 func Prepare(key crypto.PublicKey) *PreparedKey {
 	p := &PreparedKey{key: key}
-	if pub, ok := key.(*rsa.PublicKey); ok {
+	switch pub := key.(type) {
+	case *rsa.PublicKey:
 		p.rsa = newRSAKey(pub)
+	case ed25519.PublicKey:
+		p.ed = newEd25519Key(pub)
 	}
 	return p
 }
@@ -47,13 +63,22 @@ func (k *PreparedKey) Key() crypto.PublicKey { return k.key }
 
 // Accelerated reports whether k verifies with a precomputed form rather
 // than by calling the standard library primitive on every token: true for
-// an RSA key the fast path took (see [PreparedKey]).
-func (k *PreparedKey) Accelerated() bool { return k.rsa != nil }
+// an RSA or Ed25519 key the fast path took (see [PreparedKey]).
+func (k *PreparedKey) Accelerated() bool { return k.rsa != nil || k.ed != nil }
 
 // Verify checks that sig is a valid signature of signingInput made with alg
 // by the private half of k, with the same rules, the same outcome and the
 // same errors as [Verify] (which documents them).
 func (k *PreparedKey) Verify(alg Algorithm, signingInput string, sig []byte) error {
+	if k.ed != nil && (alg == EdDSA || alg == Ed25519) {
+		if len(sig) != ed25519.SignatureSize {
+			return fmt.Errorf("%w: %s signature is %d bytes, want %d", ErrSignature, alg, len(sig), ed25519.SignatureSize)
+		}
+		if !k.ed.verify(toBytes(signingInput), sig) {
+			return fmt.Errorf("%w: %s signature does not verify", ErrSignature, alg)
+		}
+		return nil
+	}
 	if k.rsa == nil || !rsaAlgorithms.Has(alg) {
 		return Verify(alg, k.key, signingInput, sig)
 	}

@@ -3,6 +3,7 @@ package jws_test
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
 	"crypto/rsa"
@@ -389,7 +390,12 @@ func TestPreparedFallback(t *testing.T) {
 			t.Fatalf("exponent %d not accelerated", e)
 		}
 	}
-	for _, key := range []any{nil, &k.p256.PublicKey, k.ed.Public(), []byte("0123456789abcdef0123456789abcdef")} {
+	// Not prepared: no key, ECDSA, an HMAC secret, an Ed25519 key of the
+	// wrong length or whose encoding is not a point (y = 2 is not on the
+	// curve).
+	notPoint := make(ed25519.PublicKey, 32)
+	notPoint[0] = 2
+	for _, key := range []any{nil, &k.p256.PublicKey, []byte("0123456789abcdef0123456789abcdef"), ed25519.PublicKey(make([]byte, 31)), notPoint} {
 		p := jws.Prepare(key)
 		if p.Accelerated() {
 			t.Fatalf("%T accelerated", key)
@@ -550,6 +556,91 @@ func FuzzPreparedRSA(f *testing.F) {
 				errors.Is(got, jws.ErrAlgorithm) != errors.Is(want, jws.ErrAlgorithm) {
 				t.Fatalf("%v, N bits %d, e %d: prepared %v, Verify %v", alg, pub.N.BitLen(), pub.E, got, want)
 			}
+		}
+	})
+}
+
+// TestPreparedEd25519 requires the prepared Ed25519 key (its point decoded
+// once) and ed25519.Verify to agree: valid signatures, flipped bits in R, in
+// S and in the message, S replaced by S+L (non-canonical, which both must
+// reject), the high bits of S set, wrong lengths.
+func TestPreparedEd25519(t *testing.T) {
+	l, _ := new(big.Int).SetString("7237005577332262213973186563042994240857116359379907606001950938285454250989", 10)
+	for i := range 8 {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := jws.Prepare(pub)
+		if !p.Accelerated() && !fips140.Enabled() {
+			t.Fatal("Ed25519 key not accelerated")
+		}
+		input := fmt.Sprintf("eyJhbGciOiJFZERTQSJ9.%d", i)
+		sig := ed25519.Sign(priv, []byte(input))
+		check := func(name, in string, s []byte, want bool) {
+			t.Helper()
+			for _, alg := range []jws.Algorithm{jws.EdDSA, jws.Ed25519} {
+				got := p.Verify(alg, in, s)
+				std := ed25519.Verify(pub, []byte(in), s) && len(s) == ed25519.SignatureSize
+				if (got == nil) != std || std != want {
+					t.Fatalf("%s %v: prepared %v, ed25519.Verify %v, want %v", name, alg, got, std, want)
+				}
+				if got != nil && !errors.Is(got, jws.ErrSignature) {
+					t.Fatalf("%s: %v does not wrap ErrSignature", name, got)
+				}
+			}
+		}
+		check("valid", input, sig, true)
+		check("message", input+"x", sig, false)
+		for _, bit := range []int{0, 100, 255, 256, 300, 511} {
+			s := bytes.Clone(sig)
+			s[bit/8] ^= 1 << (bit % 8)
+			check(fmt.Sprintf("bit %d", bit), input, s, false)
+		}
+		// S + L: the same scalar, non-canonical; RFC 8032 and Go reject it.
+		sLE := bytes.Clone(sig[32:])
+		slicesReverse(sLE)
+		sl := new(big.Int).Add(new(big.Int).SetBytes(sLE), l).FillBytes(make([]byte, 32))
+		slicesReverse(sl)
+		check("S+L", input, append(bytes.Clone(sig[:32]), sl...), false)
+		check("short", input, sig[:63], false)
+		check("long", input, append(bytes.Clone(sig), 0), false)
+	}
+}
+
+func slicesReverse(b []byte) {
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+}
+
+// FuzzPreparedEd25519 requires the prepared key and ed25519.Verify to agree
+// on every key (32 fuzzed bytes, which may not be a point: the key is then
+// not prepared and both reject), message and signature.
+//
+//	go test -run '^$' -fuzz FuzzPreparedEd25519 -fuzztime 60s ./core/jws/
+func FuzzPreparedEd25519(f *testing.F) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, in := range []string{"", "a.b", "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0"} {
+		sig := ed25519.Sign(priv, []byte(in))
+		f.Add([]byte(pub), in, sig)
+		s := bytes.Clone(sig)
+		s[63] |= 0x80
+		f.Add([]byte(pub), in, s)
+	}
+	f.Add(make([]byte, 32), "a.b", make([]byte, 64))
+	f.Add(bytes.Repeat([]byte{0xff}, 32), "a.b", make([]byte, 64))
+	f.Fuzz(func(t *testing.T, key []byte, msg string, sig []byte) {
+		if len(key) != ed25519.PublicKeySize {
+			return // Fits refuses it before either implementation runs
+		}
+		got := jws.Prepare(ed25519.PublicKey(key)).Verify(jws.EdDSA, msg, sig)
+		want := jws.Verify(jws.EdDSA, ed25519.PublicKey(key), msg, sig)
+		if (got == nil) != (want == nil) || errors.Is(got, jws.ErrSignature) != errors.Is(want, jws.ErrSignature) {
+			t.Fatalf("prepared %v, Verify %v", got, want)
 		}
 	})
 }

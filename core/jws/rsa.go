@@ -35,11 +35,11 @@ type rsaKey struct {
 	pkcs1 [3][]byte
 }
 
-// rsaFastPathAvailable is false when the standard library must do every RSA
+// fastPathAvailable is false when the standard library must do every
 // verification itself: in FIPS 140-3 mode (GODEBUG=fips140=on or only) the
 // validated module must be used, and with GOEXPERIMENT=boringcrypto
 // BoringSSL must (see boring.go).
-var rsaFastPathAvailable = !fips140.Enabled() && !boringCrypto
+var fastPathAvailable = !fips140.Enabled() && !boringCrypto
 
 // digestInfoPrefix is the DER DigestInfo before the digest, RFC 8017 §9.2
 // note 1, for SHA-256, SHA-384 and SHA-512 (the same bytes crypto/rsa uses).
@@ -68,7 +68,7 @@ func hashIndex(h crypto.Hash) int {
 // FIPS 140 or BoringCrypto mode. For every key it returns nil for,
 // PreparedKey.Verify gives exactly what Verify gives.
 func newRSAKey(pub *rsa.PublicKey) *rsaKey {
-	if !rsaFastPathAvailable || pub == nil || pub.N == nil || pub.N.Sign() <= 0 ||
+	if !fastPathAvailable || pub == nil || pub.N == nil || pub.N.Sign() <= 0 ||
 		pub.N.BitLen() < MinRSAKeyBits || pub.N.Bit(0) == 0 ||
 		pub.E < 3 || pub.E&1 == 0 || pub.E > 1<<31-1 {
 		return nil
