@@ -21,6 +21,8 @@ import (
 //	malformed request (ErrInvalidRequest)             400    Bearer realm="…", error="invalid_request", …
 //	token invalid, expired, wrong iss/aud, bad
 //	signature, unknown key, failed validator          401    Bearer realm="…", error="invalid_token", …
+//	step-up requirement not met
+//	(ErrInsufficientUserAuthentication)               401    Bearer realm="…", error="insufficient_user_authentication", acr_values="…", max_age="…"
 //	route requirement not met (ErrInsufficientScope)  403    Bearer realm="…", error="insufficient_scope", scope="…"
 //	keys unavailable (ErrKeysUnavailable)             503    none; Retry-After
 //
@@ -42,6 +44,24 @@ type Answer struct {
 	RetryAfter int
 	// Scopes are the scopes a route needs, for a 403 answer.
 	Scopes []string
+	// ACRValues are the authentication context classes a step-up answer
+	// (ErrInsufficientUserAuthentication) asks for, or nil.
+	ACRValues []string
+	// MaxAge is the largest accepted time since the user's authentication,
+	// in seconds, that a step-up answer asks for, or 0.
+	MaxAge int
+}
+
+// AnswerOptions are the attributes of answers that come from the
+// configuration rather than from the error.
+type AnswerOptions struct {
+	// Realm is the realm attribute of challenges; "" for none.
+	Realm string
+	// ResourceMetadata is the URL of the protected-resource metadata
+	// document (RFC 9728 §5.1), sent as the resource_metadata attribute of
+	// every challenge; "" for none. [Authenticator.AnswerOptions] fills it
+	// from [Config.Resource].
+	ResourceMetadata string
 }
 
 // ProblemContentType is the media type of an [Answer]'s body (RFC 9457).
@@ -64,6 +84,7 @@ var reasons = []struct {
 	{ErrTokenMissing, reason{"token_missing", http.StatusUnauthorized, "", "A bearer token is required"}},
 	{ErrInvalidRequest, reason{"invalid_request", http.StatusBadRequest, "invalid_request", "The request does not carry a bearer token in a valid form"}},
 	{ErrKeysUnavailable, reason{"keys_unavailable", http.StatusServiceUnavailable, "", "The signing keys of the issuer are unavailable; retry later"}},
+	{ErrInsufficientUserAuthentication, reason{"insufficient_user_authentication", http.StatusUnauthorized, "insufficient_user_authentication", "A stronger or more recent authentication is required"}},
 	{ErrInsufficientScope, reason{"insufficient_scope", http.StatusForbidden, "insufficient_scope", "The token does not grant what this resource requires"}},
 	{ErrTokenExpired, reason{"token_expired", http.StatusUnauthorized, "invalid_token", "The access token expired"}},
 	{ErrTokenNotYetValid, reason{"token_not_yet_valid", http.StatusUnauthorized, "invalid_token", "The access token is not valid yet"}},
@@ -91,6 +112,15 @@ var internalReason = reason{"internal_error", http.StatusInternalServerError, ""
 // [Requirement] returned; an error that matches none of the package's
 // sentinels is a 500 with no challenge: a bug, not the client's fault.
 func AnswerFor(err error, realm string) Answer {
+	return AnswerWith(err, AnswerOptions{Realm: realm})
+}
+
+// AnswerWith is [AnswerFor] with every configured attribute of the
+// challenge: the realm and the resource_metadata URL (RFC 9728 §5.1). A
+// step-up error ([ErrInsufficientUserAuthentication]) is answered 401 with
+// error="insufficient_user_authentication" and the acr_values and max_age
+// attributes of RFC 9470 §3.
+func AnswerWith(err error, o AnswerOptions) Answer {
 	r := internalReason
 	for _, e := range reasons {
 		if errors.Is(err, e.err) {
@@ -113,14 +143,23 @@ func AnswerFor(err error, realm string) Answer {
 			a.Description = d
 		}
 	}
+	var se *claims.StepUpError
+	if r.rfc6750 == "insufficient_user_authentication" && errors.As(err, &se) {
+		a.ACRValues = se.ACRValues
+		a.MaxAge = int(se.MaxAge / time.Second)
+		if d := safeText(se.Description); d != "" {
+			a.Description = d
+		}
+	}
 	if r.status == http.StatusUnauthorized || r.status == http.StatusBadRequest || r.status == http.StatusForbidden {
-		a.Challenge = challenge(realm, r.rfc6750, a.Description, a.Scopes)
+		a.Challenge = a.challenge(o, r.rfc6750)
 	}
 	return a
 }
 
-// challenge builds an RFC 6750 §3 WWW-Authenticate value.
-func challenge(realm, errCode, desc string, scopes []string) string {
+// challenge builds an RFC 6750 §3 WWW-Authenticate value, with the
+// attributes of RFC 9470 §3 and RFC 9728 §5.1 where they apply.
+func (a *Answer) challenge(o AnswerOptions, errCode string) string {
 	var b strings.Builder
 	b.WriteString("Bearer")
 	sep := " "
@@ -132,17 +171,26 @@ func challenge(realm, errCode, desc string, scopes []string) string {
 		b.WriteByte('"')
 		sep = ", "
 	}
-	if realm != "" {
-		attr("realm", quoteSafe(realm))
+	if o.Realm != "" {
+		attr("realm", quoteSafe(o.Realm))
 	}
 	if errCode != "" {
 		attr("error", errCode)
-		if desc != "" {
-			attr("error_description", safeText(desc))
+		if a.Description != "" {
+			attr("error_description", safeText(a.Description))
 		}
 	}
-	if len(scopes) > 0 {
-		attr("scope", safeText(strings.Join(scopes, " ")))
+	if len(a.Scopes) > 0 {
+		attr("scope", safeText(strings.Join(a.Scopes, " ")))
+	}
+	if len(a.ACRValues) > 0 {
+		attr("acr_values", safeText(strings.Join(a.ACRValues, " ")))
+	}
+	if a.MaxAge > 0 {
+		attr("max_age", strconv.Itoa(a.MaxAge))
+	}
+	if o.ResourceMetadata != "" {
+		attr("resource_metadata", safeText(o.ResourceMetadata))
 	}
 	return b.String()
 }
@@ -199,6 +247,14 @@ func (a Answer) Body() []byte {
 		b = append(b, `,"scope":`...)
 		b = strconv.AppendQuote(b, strings.Join(a.Scopes, " "))
 	}
+	if len(a.ACRValues) > 0 {
+		b = append(b, `,"acr_values":`...)
+		b = strconv.AppendQuote(b, strings.Join(a.ACRValues, " "))
+	}
+	if a.MaxAge > 0 {
+		b = append(b, `,"max_age":`...)
+		b = strconv.AppendInt(b, int64(a.MaxAge), 10)
+	}
 	b = append(b, '}')
 	return b
 }
@@ -221,7 +277,12 @@ func (a Answer) Header(h http.Header) {
 // protected under realm. It is the default error writer of the net/http
 // adapter and a convenience for hand-written handlers.
 func WriteError(w http.ResponseWriter, err error, realm string) {
-	a := AnswerFor(err, realm)
+	AnswerFor(err, realm).Write(w)
+}
+
+// Write writes the answer on w: its headers ([Answer.Header]), status and
+// body ([Answer.Body]).
+func (a Answer) Write(w http.ResponseWriter) {
 	a.Header(w.Header())
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(a.Body())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -38,6 +39,12 @@ type Authenticator struct {
 	verify func(*jwks.Key, *jws.Token) error
 
 	closeOnce sync.Once
+
+	// resource is the protected-resource configuration (RFC 9728), nil
+	// when none is configured; resourceMetadataURL is the
+	// resource_metadata attribute of challenges.
+	resource            *resourceState
+	resourceMetadataURL string
 }
 
 // issuer is one configured issuer, ready for the hot path.
@@ -79,6 +86,11 @@ func New(cfg Config) (*Authenticator, error) {
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}
+	res, resURL, err := newResource(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.resource, a.resourceMetadataURL = res, resURL
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
 	for i := range cfg.Issuers {
@@ -111,7 +123,8 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if ic.URL == "" {
 		return nil, fmt.Errorf("%w: URL is required", ErrConfig)
 	}
-	if len(ic.Audiences) == 0 && !ic.InsecureSkipAudience {
+	requireResource := cfg.Resource.RequireAudience && cfg.Resource.URI != ""
+	if len(ic.Audiences) == 0 && !ic.InsecureSkipAudience && !requireResource {
 		return nil, fmt.Errorf("%w: no audience configured; set Audiences (or InsecureSkipAudience to accept tokens meant for any service)", ErrConfig)
 	}
 	if slices.Contains(ic.Audiences, "") {
@@ -178,6 +191,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		Issuer:               ic.URL,
 		Audiences:            slices.Clone(ic.Audiences),
 		InsecureSkipAudience: ic.InsecureSkipAudience,
+		Resource:             resourceAudience(cfg),
 		Leeway:               ic.Leeway,
 		MaxAge:               ic.MaxAge,
 		RequiredClaims:       slices.Clone(ic.RequiredClaims),
@@ -189,6 +203,15 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	}
 	iss.validation = v
 	return iss, nil
+}
+
+// resourceAudience is the audience every token must contain because of
+// [ResourceConfig].RequireAudience, or "".
+func resourceAudience(cfg *Config) string {
+	if cfg.Resource.RequireAudience {
+		return cfg.Resource.URI
+	}
+	return ""
 }
 
 func (iss *issuer) close() {
@@ -328,6 +351,17 @@ func (a *Authenticator) TokenCookie() string { return a.cookie }
 // token, or "" when tokens in URLs are disabled.
 func (a *Authenticator) TokenQuery() string { return a.query }
 
-// Answer returns the HTTP answer to err under the configured realm; see
-// [AnswerFor].
-func (a *Authenticator) Answer(err error) Answer { return AnswerFor(err, a.realm) }
+// Answer returns the HTTP answer to err under the configured realm and
+// resource ([AnswerOptions]); see [AnswerWith].
+func (a *Authenticator) Answer(err error) Answer { return AnswerWith(err, a.AnswerOptions()) }
+
+// AnswerOptions returns the configured attributes of answers: the realm
+// ([Config.Realm]) and the resource_metadata URL ([ResourceConfig]).
+// Adapters that take a realm of their own replace Realm.
+func (a *Authenticator) AnswerOptions() AnswerOptions {
+	return AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+}
+
+// WriteError writes the answer to err on w under the configured realm and
+// resource ([Authenticator.Answer]).
+func (a *Authenticator) WriteError(w http.ResponseWriter, err error) { a.Answer(err).Write(w) }

@@ -68,6 +68,10 @@ type Config struct {
 	// TokenCache configures the cache of verified tokens. Default: see
 	// [TokenCacheConfig].
 	TokenCache TokenCacheConfig
+
+	// Resource describes the protected resource (RFC 9728 metadata, RFC
+	// 8707 audience). Default: none; see [ResourceConfig].
+	Resource ResourceConfig
 }
 
 // Issuer configures one identity provider.

@@ -587,3 +587,14 @@ func (e eqValue) String() string {
 	}
 	return "?"
 }
+
+// NeededScopes returns the scopes r names: those of its [Scopes] and
+// [AnyScope] parts, the union within [All] and [Any], in order, without
+// duplicates. It is what an unmet r reports in [RequirementError].Scopes,
+// and what a resource lists as scopes_supported in its metadata (RFC 9728).
+func (r Requirement) NeededScopes() []string {
+	if r.n == nil {
+		return nil
+	}
+	return slices.Clone(r.n.needs)
+}
