@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/jwksauth/jwksauth"
@@ -80,7 +81,7 @@ func Require(reqs ...jwksauth.Requirement) fiber.Handler {
 		if st, ok := c.Locals(stateKey{}).(*state); ok && st != nil {
 			cfg, claims = st.cfg, st.claims
 		}
-		if err := jwksauth.Check(claims, reqs...); err != nil {
+		if err := cfg.check(claims, reqs); err != nil {
 			return cfg.reject(c, err)
 		}
 		return c.Next()
@@ -105,6 +106,11 @@ func Claims(c *fiber.Ctx) (*jwksauth.Claims, bool) {
 func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts []Option) fiber.Handler {
 	cfg := newConfig(fn, a, global, opts)
 	cookie, query := a.TokenCookie(), a.TokenQuery()
+	var meta fiber.Handler
+	if h := a.ResourceMetadataHandler(); global && h != nil {
+		meta = adaptor.HTTPHandler(h)
+	}
+	metaPath := a.ResourceMetadataPath()
 	return func(c *fiber.Ctx) error {
 		req := c.Request()
 		// The raw path of the request line, as sent: never c.Path(), which
@@ -112,6 +118,9 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 		// trailing slashes.
 		if cfg.exclusions != nil && cfg.exclusions.Match(view(req.URI().PathOriginal())) {
 			return c.Next()
+		}
+		if meta != nil && view(req.URI().PathOriginal()) == metaPath {
+			return meta(c)
 		}
 		// Zero-copy views of fasthttp's buffers, valid until the handler
 		// returns: the core keeps nothing of them (its token cache clones
@@ -158,7 +167,12 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 	if cfg.errorHandler != nil {
 		return cfg.errorHandler(c, err)
 	}
-	ans := jwksauth.AnswerFor(err, cfg.realm)
+	var o jwksauth.AnswerOptions
+	if cfg.a != nil {
+		o = cfg.a.AnswerOptions()
+	}
+	o.Realm = cfg.realm
+	ans := jwksauth.AnswerWith(err, o)
 	h := make(http.Header, 4)
 	ans.Header(h)
 	if cfg.frameworkErrors {
@@ -175,6 +189,32 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 		return &Error{Answer: ans, Err: err}
 	}
 	return c.Status(ans.Status).Send(ans.Body())
+}
+
+// check checks reqs against claims on the clock of the step's
+// Authenticator (the wall clock when no step ran).
+func (cfg *config) check(claims *jwksauth.Claims, reqs []jwksauth.Requirement) error {
+	if cfg.a == nil {
+		return jwksauth.Check(claims, reqs...)
+	}
+	return cfg.a.Check(claims, reqs...)
+}
+
+// MountResourceMetadata mounts the protected-resource metadata document of
+// a ([jwksauth.ResourceConfig], RFC 9728) on r for GET, HEAD and OPTIONS, at
+// [jwksauth.Authenticator.ResourceMetadataPath], for applications that
+// authenticate per route or group. (The global [Middleware] serves the
+// document itself, without authentication.) It panics when a has no
+// resource configured.
+func MountResourceMetadata(r fiber.Router, a *jwksauth.Authenticator) {
+	h := a.ResourceMetadataHandler()
+	if h == nil {
+		panic("jwksfiber: MountResourceMetadata: the Authenticator has no Resource configured")
+	}
+	fh := adaptor.HTTPHandler(h)
+	p := a.ResourceMetadataPath()
+	r.Get(p, fh) // Fiber answers HEAD from GET routes
+	r.Options(p, fh)
 }
 
 // Error is the error [WithFrameworkErrors] hands to the app's ErrorHandler.

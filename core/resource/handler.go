@@ -29,9 +29,10 @@ type HandlerOptions struct {
 // ETag (If-None-Match answered 304) and Cache-Control public max-age.
 // The document is public and meant for clients on any origin (browser-based
 // MCP clients among them), so every answer carries
-// Access-Control-Allow-Origin "*" and an OPTIONS preflight is answered 204
-// without credentials; credentials are never allowed. Other methods are
-// answered 405 with Allow.
+// Access-Control-Allow-Origin "*" — unless a CORS middleware in front of the
+// handler already set it for an origin it allows — and an OPTIONS
+// preflight is answered 204; the handler never allows credentials. Other
+// methods are answered 405 with Allow.
 //
 // The handler serves whatever path it is mounted at; mount it at
 // [WellKnownPath] of m.Resource.
@@ -67,8 +68,11 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", "*")
-	hd.Add("Vary", "Origin")
+	// A CORS middleware around the handler that already decided for this
+	// origin keeps its decision; otherwise the document is open to all.
+	if hd.Get("Access-Control-Allow-Origin") == "" {
+		hd.Set("Access-Control-Allow-Origin", "*")
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:

@@ -66,8 +66,8 @@ func mount(fl flaws) conformance.Mount {
 		mux := http.NewServeMux()
 		for _, rt := range conformance.Routes() {
 			var h http.Handler = handler(rt)
-			if rt.Scope != "" {
-				h = require(s.Auth.Realm(), jwksauth.Scopes(rt.Scope), h)
+			if reqs := rt.Requirements(); len(reqs) > 0 {
+				h = require(s.Auth, reqs, h)
 			}
 			if rt.Guard == conformance.Optional {
 				h = optional(s.Auth, fl, h)
@@ -177,9 +177,13 @@ func middleware(a *jwksauth.Authenticator, ex *jwksauth.Exclusions, exclusions [
 			next.ServeHTTP(w, r)
 			return
 		}
+		if r.URL.EscapedPath() == a.ResourceMetadataPath() {
+			a.ResourceMetadataHandler().ServeHTTP(w, r)
+			return
+		}
 		c, err := a.AuthenticateRequest(r.Context(), credentials(r, fl), false)
 		if err != nil {
-			jwksauth.WriteError(w, err, a.Realm())
+			a.WriteError(w, err)
 			if !fl.leaky {
 				return
 			}
@@ -211,12 +215,12 @@ func cleanPath(next http.Handler) http.Handler {
 	})
 }
 
-// require checks a route's requirement against the stored claims.
-func require(realm string, req jwksauth.Requirement, next http.Handler) http.Handler {
+// require checks a route's requirements against the stored claims.
+func require(a *jwksauth.Authenticator, reqs []jwksauth.Requirement, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := jwksauth.ClaimsFromContext(r.Context())
-		if err := jwksauth.Check(c, req); err != nil {
-			jwksauth.WriteError(w, err, realm)
+		if err := a.Check(c, reqs...); err != nil {
+			a.WriteError(w, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -228,7 +232,7 @@ func optional(a *jwksauth.Authenticator, fl flaws, next http.Handler) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := a.AuthenticateRequest(r.Context(), credentials(r, fl), true)
 		if err != nil && !fl.optionalSwallows {
-			jwksauth.WriteError(w, err, a.Realm())
+			a.WriteError(w, err)
 			return
 		}
 		ctx := r.Context()
@@ -443,8 +447,11 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	got := conformance.Routes()
-	if len(got) != 7 || got[0].Name != "healthz" || got[4].Method != "POST" || got[4].Status != 201 || got[6].Guard != conformance.Optional {
+	if len(got) != 8 || got[0].Name != "healthz" || got[4].Method != "POST" || got[4].Status != 201 || got[7].Guard != conformance.Optional {
 		t.Fatalf("Routes() = %+v", got)
+	}
+	if reqs := got[6].Requirements(); len(reqs) != 2 || reqs[1].String() != `ACR("phrh")` {
+		t.Fatalf("Routes()[6].Requirements() = %v", reqs)
 	}
 	got[0].Name = "changed"
 	if conformance.Routes()[0].Name != "healthz" {

@@ -49,6 +49,7 @@ type tokens struct {
 	expired, audience, unknownIssuer  string
 	badSignature, unknownKID, algNone string
 	hs256, issuerB                    string
+	stepUpStrong, stepUpWeak          string
 }
 
 // Subjects of the valid tokens: each case proves that its own token's
@@ -62,6 +63,7 @@ const (
 	subWrite     = "user-reports-write"
 	subAdmin     = "user-admin"
 	subOptional  = "user-optional"
+	subStepUp    = "user-step-up"
 )
 
 // newSuite builds the issuers, the Authenticator, the tokens and the
@@ -83,7 +85,8 @@ func newSuite(t *testing.T, mount Mount, opts Options) *suite {
 	s.c = jwkstest.NewIssuer(t, jwkstest.WithAlgorithms(jws.ES256), jwkstest.WithAudience(Audience))
 
 	auth, err := jwksauth.New(jwksauth.Config{
-		Realm: Realm,
+		Realm:    Realm,
+		Resource: jwksauth.ResourceConfig{URI: Resource, Scopes: resourceScopes()},
 		Issuers: []jwksauth.Issuer{
 			{
 				URL:       s.a.URL(),
@@ -199,6 +202,8 @@ func (s *suite) mint() error {
 		{&s.tok.algNone, s.a, nil, []jwkstest.MintOption{jwkstest.WithAlgNone()}},
 		{&s.tok.hs256, s.a, nil, []jwkstest.MintOption{jwkstest.WithHS256PublicKeyPEM()}},
 		{&s.tok.issuerB, s.b, nil, nil},
+		{&s.tok.stepUpStrong, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": StepUpACR, "auth_time": now.Add(-time.Minute).Unix()}, nil},
+		{&s.tok.stepUpWeak, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": "pwd", "auth_time": now.Add(-time.Minute).Unix()}, nil},
 	} {
 		tok, err := m.iss.Mint(m.claims, m.opts...)
 		if err != nil {
@@ -292,6 +297,9 @@ func (s *suite) run(c *tcase) []string {
 		}
 		f.add("status %d, want %s%s", r.status, want, c.hint())
 		s.check(c, r, false, f)
+	}
+	if c.body != nil && r.status == c.want.status {
+		c.body(r, f)
 	}
 	if after != nil {
 		after(f)
