@@ -51,6 +51,7 @@ func TestConfigurationCoversEveryField(t *testing.T) {
 		{"`jwksauth.Config`", jwksauth.Config{}},
 		{"`jwksauth.Issuer`", jwksauth.Issuer{}},
 		{"`jwksauth.TokenCacheConfig`", jwksauth.TokenCacheConfig{}},
+		{"`jwksauth.ResourceConfig`", jwksauth.ResourceConfig{}},
 		{"`jwks.CacheOptions`", jwks.CacheOptions{}},
 		{"`cors.Policy`", cors.Policy{}},
 	} {
