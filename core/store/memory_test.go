@@ -33,16 +33,21 @@ func TestMemoryReplay(t *testing.T) {
 	if _, err := use("d", epoch.Add(time.Minute)); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("full store: %v, want ErrUnavailable", err)
 	}
-	// After a's expiry, a is fresh again and room is made.
+	// After a's expiry, a is fresh again: its room is reused.
 	clk.Advance(time.Minute + time.Second)
-	if fresh, err := use("d", epoch.Add(5*time.Minute)); !fresh || err != nil {
-		t.Fatalf("after expiry: %v %v", fresh, err)
-	}
-	if fresh, _ := use("a", epoch.Add(5*time.Minute)); !fresh {
-		t.Fatal("an expired key is not fresh again")
+	if fresh, err := use("a", epoch.Add(5*time.Minute)); !fresh || err != nil {
+		t.Fatalf("an expired key is not fresh again: %v %v", fresh, err)
 	}
 	if fresh, _ := use("b", epoch.Add(5*time.Minute)); fresh {
 		t.Fatal("an unexpired key was forgotten")
+	}
+	if _, err := use("d", epoch.Add(time.Minute)); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("full store of live keys: %v, want ErrUnavailable", err)
+	}
+	// When b and c expire, d gets in.
+	clk.Advance(time.Minute)
+	if fresh, err := use("d", epoch.Add(5*time.Minute)); !fresh || err != nil {
+		t.Fatalf("after b and c expired: %v %v", fresh, err)
 	}
 }
 
