@@ -11,8 +11,10 @@ import (
 
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
+	"github.com/jwksauth/jwksauth/core/dpop"
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
+	"github.com/jwksauth/jwksauth/core/store"
 )
 
 // Claims are the verified claims of a token; see [claims.Claims]. They are
@@ -45,6 +47,14 @@ type Authenticator struct {
 	// resource_metadata attribute of challenges.
 	resource            *resourceState
 	resourceMetadataURL string
+
+	// DPoP and revocation (see dpop.go): dpop is nil when no issuer takes
+	// DPoP; revocation is nil when none is configured.
+	dpop             *dpop.Verifier
+	dpopAlgs         string // the algs attribute of DPoP challenges
+	trustForwarded   bool
+	revocation       store.Revocation
+	revocationPolicy store.RevocationPolicy
 }
 
 // issuer is one configured issuer, ready for the hot path.
@@ -56,6 +66,7 @@ type issuer struct {
 	typ        string
 	decode     claims.DecodeOptions
 	validation *claims.Validation
+	dpop       DPoPMode
 }
 
 // New validates cfg and returns an Authenticator. It starts each remote
@@ -91,6 +102,26 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, err
 	}
 	a.resource, a.resourceMetadataURL = res, resURL
+	a.revocation, a.revocationPolicy = cfg.Revocation, cfg.RevocationPolicy
+	if a.revocationPolicy > store.FailOpen {
+		return nil, fmt.Errorf("%w: RevocationPolicy %d", ErrConfig, a.revocationPolicy)
+	}
+	for _, ic := range cfg.Issuers {
+		if ic.DPoP > DPoPRequired {
+			return nil, fmt.Errorf("%w: issuer %q: DPoP mode %d", ErrConfig, ic.URL, ic.DPoP)
+		}
+		if ic.DPoP != DPoPDisabled && a.dpop == nil {
+			replay := cfg.Replay
+			if replay == nil {
+				replay = store.NewMemory(store.MemoryOptions{Clock: a.clock})
+			}
+			if a.dpop, err = newDPoP(&cfg, replay); err != nil {
+				return nil, err
+			}
+			a.trustForwarded = cfg.DPoP.TrustForwarded
+			a.dpopAlgs = algNames(a.dpop.Algorithms())
+		}
+	}
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
 	for i := range cfg.Issuers {
@@ -130,7 +161,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if slices.Contains(ic.Audiences, "") {
 		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
 	}
-	iss := &issuer{url: ic.URL, typ: ic.TokenType}
+	iss := &issuer{url: ic.URL, typ: ic.TokenType, dpop: ic.DPoP}
 
 	// Algorithms: asymmetric by default; symmetric only when asked for by
 	// name and backed by a symmetric key in a static source.
@@ -231,6 +262,19 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
+	c, err := a.verifyToken(ctx, token)
+	if err == nil && (a.dpop != nil || a.revocation != nil) {
+		// No request, so no DPoP proof: a DPoP-bound token is refused.
+		err = a.afterVerify(ctx, c, token, false, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// verifyToken is the verification of Authenticate: signature and claims.
+func (a *Authenticator) verifyToken(ctx context.Context, token string) (*Claims, error) {
 	now := a.clock.Now()
 	if c, ok := a.tokens.lookup(token, now, a); ok {
 		return c, nil
@@ -359,7 +403,12 @@ func (a *Authenticator) Answer(err error) Answer { return AnswerWith(err, a.Answ
 // ([Config.Realm]) and the resource_metadata URL ([ResourceConfig]).
 // Adapters that take a realm of their own replace Realm.
 func (a *Authenticator) AnswerOptions() AnswerOptions {
-	return AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+	o := AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+	if a.dpop != nil {
+		o.DPoPAlgs = a.dpopAlgs
+		o.DPoPNonce = a.DPoPNonce()
+	}
+	return o
 }
 
 // WriteError writes the answer to err on w under the configured realm and

@@ -8,6 +8,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
 	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/store"
 )
 
 // DefaultMaxTokenSize is the largest token accepted when
@@ -72,6 +73,28 @@ type Config struct {
 	// Resource describes the protected resource (RFC 9728 metadata, RFC
 	// 8707 audience). Default: none; see [ResourceConfig].
 	Resource ResourceConfig
+
+	// DPoP configures DPoP proof checking (RFC 9449) for the issuers whose
+	// [Issuer].DPoP is not disabled. Default: see [DPoPConfig].
+	DPoP DPoPConfig
+
+	// Replay records the identifiers of DPoP proofs, each for its window,
+	// so that a proof is used once. Give every replica of a service the
+	// same shared store (package stores/jwksredis), or a proof replayed to
+	// another replica is accepted there. When it cannot answer, the proof
+	// is refused (503): never a silent accept. Default: an in-memory store
+	// of 100,000 entries (one replica).
+	Replay store.Replay
+
+	// Revocation, when set, is a deny list of jtis and subjects checked
+	// for every verified token, the token cache's hits included (401
+	// token_revoked). Default: none.
+	Revocation store.Revocation
+
+	// RevocationPolicy says what happens when Revocation cannot answer:
+	// [store.FailClosed] answers 503 (the default), [store.FailOpen]
+	// accepts the token and logs it at Warn.
+	RevocationPolicy store.RevocationPolicy
 }
 
 // Issuer configures one identity provider.
@@ -135,6 +158,11 @@ type Issuer struct {
 	// "permissions" (array, Auth0 RBAC). A scope claim of another JSON type
 	// rejects the token as malformed. Default: scope and scp.
 	ScopeClaims []string
+
+	// DPoP says whether the issuer's tokens may or must be DPoP-bound
+	// (RFC 9449): [DPoPDisabled] (the default), [DPoPAllowed] or
+	// [DPoPRequired]. See [DPoPConfig] for the proof checks.
+	DPoP DPoPMode
 
 	// Cache tunes the remote key set (TTL clamps, refresh, cooldowns,
 	// staleness, limits). Its HTTPClient, Clock and Logger fields are filled

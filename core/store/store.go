@@ -84,3 +84,6 @@ const (
 	// over revocation, for short store outages.
 	FailOpen
 )
+
+// ErrRevoked: the token is on the deny list (HTTP 401 invalid_token).
+var ErrRevoked = errors.New("jwksauth: token revoked")
