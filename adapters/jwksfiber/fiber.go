@@ -144,12 +144,34 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 				cr.Query = append(cr.Query, view(v))
 			}
 		}
+		if a.DPoPEnabled() {
+			for _, v := range req.Header.PeekAll("DPoP") {
+				cr.DPoP = append(cr.DPoP, view(v))
+			}
+			cr.Method, cr.Host, cr.Path = view(req.Header.Method()), view(req.Header.Host()), view(req.URI().PathOriginal())
+			cr.Scheme = "http"
+			if c.Context().IsTLS() {
+				cr.Scheme = "https"
+			}
+			for _, v := range req.Header.PeekAll("Forwarded") {
+				cr.Forwarded = append(cr.Forwarded, view(v))
+			}
+			for _, v := range req.Header.PeekAll("X-Forwarded-Proto") {
+				cr.XForwardedProto = append(cr.XForwardedProto, view(v))
+			}
+			for _, v := range req.Header.PeekAll("X-Forwarded-Host") {
+				cr.XForwardedHost = append(cr.XForwardedHost, view(v))
+			}
+		}
 		ctx := c.UserContext()
 		claims, err := a.AuthenticateRequest(ctx, cr, optional)
 		if err != nil {
 			return cfg.reject(c, err)
 		}
 		c.Locals(stateKey{}, &state{claims: claims, cfg: cfg})
+		if n := a.DPoPNonce(); n != "" {
+			c.Set("DPoP-Nonce", n)
+		}
 		if claims != nil {
 			c.SetUserContext(jwksauth.WithClaims(ctx, claims))
 		}
@@ -181,8 +203,12 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 		h.Del(fiber.HeaderContentType)
 	}
 	for k, vs := range h {
-		for _, v := range vs {
-			c.Set(k, v)
+		for i, v := range vs {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v) // a second challenge
+			}
 		}
 	}
 	if cfg.frameworkErrors {

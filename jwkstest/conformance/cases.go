@@ -41,8 +41,9 @@ type request struct {
 	path   string   // request target, sent byte for byte
 	auth   []string // Authorization header values, one header line each
 	origin string
-	acrm   string // Access-Control-Request-Method
-	acrh   string // Access-Control-Request-Headers
+	acrm   string   // Access-Control-Request-Method
+	acrh   string   // Access-Control-Request-Headers
+	dpop   []string // DPoP header values
 }
 
 func (r request) methodOrGet() string {
@@ -107,6 +108,8 @@ type expect struct {
 	// acrValues and maxAge are the RFC 9470 attributes, with
 	// insufficient_user_authentication.
 	acrValues, maxAge string
+	// dpopScheme: the error challenge is a DPoP one (RFC 9449 §7.1).
+	dpopScheme bool
 	// retryAfter: a Retry-After of whole seconds is required; otherwise
 	// it is forbidden.
 	retryAfter bool
@@ -281,6 +284,7 @@ func (s *suite) table() []*tcase {
 			req: request{path: "/no-such-route", auth: bearer(t.rs256), origin: AllowedOrigin}, want: withCORS(expect{status: 404})},
 	)
 	cases = append(cases, s.resourceCases()...)
+	cases = append(cases, s.dpopCases()...)
 	for _, o := range disallowedOrigins {
 		cases = append(cases,
 			&tcase{name: "cors/disallowed/" + o.name, why: "an origin the policy does not allow gets no CORS headers", record: anyStatus,
