@@ -55,6 +55,11 @@ type Authenticator struct {
 	trustForwarded   bool
 	revocation       store.Revocation
 	revocationPolicy store.RevocationPolicy
+
+	// Multi-tenant issuers (see tenant.go) and the per-request filter.
+	cfg            Config // for the issuers of tenants, created on demand
+	templates      []*tenantSet
+	requestIssuers func(host, path, iss string) bool
 }
 
 // issuer is one configured issuer, ready for the hot path.
@@ -75,7 +80,7 @@ type issuer struct {
 // 503 until keys arrive). Call [Authenticator.Ready] to wait for the keys,
 // e.g. in a readiness probe.
 func New(cfg Config) (*Authenticator, error) {
-	if len(cfg.Issuers) == 0 {
+	if len(cfg.Issuers) == 0 && len(cfg.IssuerTemplates) == 0 {
 		return nil, fmt.Errorf("%w: no issuer configured", ErrConfig)
 	}
 	if cfg.MaxTokenSize < 0 {
@@ -106,7 +111,19 @@ func New(cfg Config) (*Authenticator, error) {
 	if a.revocationPolicy > store.FailOpen {
 		return nil, fmt.Errorf("%w: RevocationPolicy %d", ErrConfig, a.revocationPolicy)
 	}
-	for _, ic := range cfg.Issuers {
+	a.cfg, a.requestIssuers = cfg, cfg.RequestIssuers
+	for _, t := range cfg.IssuerTemplates {
+		ts, err := newTenantSet(t)
+		if err != nil {
+			return nil, err
+		}
+		a.templates = append(a.templates, ts)
+	}
+	dpopIssuers := slices.Clone(cfg.Issuers)
+	for _, t := range cfg.IssuerTemplates {
+		dpopIssuers = append(dpopIssuers, Issuer{URL: t.Pattern, DPoP: t.Issuer.DPoP})
+	}
+	for _, ic := range dpopIssuers {
 		if ic.DPoP > DPoPRequired {
 			return nil, fmt.Errorf("%w: issuer %q: DPoP mode %d", ErrConfig, ic.URL, ic.DPoP)
 		}
@@ -262,7 +279,7 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
-	c, err := a.verifyToken(ctx, token)
+	c, err := a.verifyToken(ctx, token, nil)
 	if err == nil && (a.dpop != nil || a.revocation != nil) {
 		// No request, so no DPoP proof: a DPoP-bound token is refused.
 		err = a.afterVerify(ctx, c, token, false, nil)
@@ -274,9 +291,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims
 }
 
 // verifyToken is the verification of Authenticate: signature and claims.
-func (a *Authenticator) verifyToken(ctx context.Context, token string) (*Claims, error) {
+// cr, when not nil, is the request, for [Config].RequestIssuers.
+func (a *Authenticator) verifyToken(ctx context.Context, token string, cr *Credentials) (*Claims, error) {
 	now := a.clock.Now()
 	if c, ok := a.tokens.lookup(token, now, a); ok {
+		if err := a.requestAccepts(cr, c.Issuer); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 
@@ -291,6 +312,9 @@ func (a *Authenticator) verifyToken(ctx context.Context, token string) (*Claims,
 	// an issuer nobody configured.
 	iss, c, err := a.route(tok.Payload)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.requestAccepts(cr, iss.url); err != nil {
 		return nil, err
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
@@ -337,9 +361,8 @@ func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
 	}
 	iss := first
 	if iss == nil || iss.url != c.Issuer {
-		iss = a.issuers[c.Issuer]
-		if iss == nil {
-			return nil, nil, fmt.Errorf("%w: the token's iss names no configured issuer", ErrIssuer)
+		if iss, err = a.issuerFor(c.Issuer); err != nil {
+			return nil, nil, err
 		}
 		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
 			if c, err = claims.Decode(payload, &iss.decode); err != nil {
@@ -380,7 +403,12 @@ func (a *Authenticator) Close() error {
 		for _, iss := range a.issuers {
 			iss.close()
 		}
-		a.tokens.close()
+		for _, ts := range a.templates {
+			ts.close()
+		}
+		if a.tokens != nil {
+			a.tokens.close()
+		}
 	})
 	return nil
 }

@@ -28,7 +28,7 @@ const NoLeeway = claims.NoLeeway
 // every field means its documented default. [New] validates it.
 type Config struct {
 	// Issuers are the identity providers whose tokens are accepted; at least
-	// one. A token is routed to the issuer whose URL equals its iss claim
+	// one, unless IssuerTemplates are set. A token is routed to the issuer whose URL equals its iss claim
 	// exactly; a token from any other issuer is rejected before any network
 	// I/O.
 	Issuers []Issuer
@@ -90,6 +90,21 @@ type Config struct {
 	// for every verified token, the token cache's hits included (401
 	// token_revoked). Default: none.
 	Revocation store.Revocation
+
+	// IssuerTemplates accept the tokens of multi-tenant providers whose
+	// issuer URL names the tenant (Entra ID's
+	// https://login.microsoftonline.com/{tenant}/v2.0): each accepted
+	// tenant's issuer is created on first use, in a bounded set. Default:
+	// none. See [IssuerTemplate].
+	IssuerTemplates []IssuerTemplate
+
+	// RequestIssuers, when set, narrows the accepted issuers per request,
+	// for an API that serves each tenant at its own host or path: a token
+	// of issuer iss is accepted on a request to host and path (as the
+	// adapter saw them: [Credentials].Host and Path) only when it returns
+	// true (401 issuer_invalid otherwise, before any key lookup). It must
+	// be fast and must not block. Default: every issuer on every request.
+	RequestIssuers func(host, path, iss string) bool
 
 	// RevocationPolicy says what happens when Revocation cannot answer:
 	// [store.FailClosed] answers 503 (the default), [store.FailOpen]

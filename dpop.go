@@ -141,9 +141,8 @@ var ErrStoreUnavailable = store.ErrUnavailable
 // request: DPoP binding and proof, and revocation.
 func (a *Authenticator) afterVerify(ctx context.Context, c *Claims, token string, isDPoP bool, cr *Credentials) error {
 	if a.dpop != nil {
-		iss := a.issuers[c.Issuer]
 		mode := DPoPDisabled
-		if iss != nil {
+		if iss, err := a.issuerFor(c.Issuer); err == nil {
 			mode = iss.dpop
 		}
 		if err := a.checkDPoP(ctx, mode, c, token, isDPoP, cr); err != nil {

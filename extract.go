@@ -23,8 +23,8 @@ type Credentials struct {
 	DPoP []string
 	// Method, Scheme ("https" when the connection is TLS, else "http"),
 	// Host (the Host header) and Path (the request target's path, as sent)
-	// describe the request a DPoP proof must name (htm and htu). Adapters
-	// fill them when [Authenticator.DPoPEnabled].
+	// describe the request: a DPoP proof must name it (htm and htu), and
+	// [Config].RequestIssuers decides by host and path. Adapters fill them.
 	Method, Scheme, Host, Path string
 	// Forwarded, XForwardedProto and XForwardedHost hold the values of
 	// those headers, read only when [DPoPConfig].TrustForwarded is set:

@@ -29,7 +29,7 @@ func (a *Authenticator) AuthenticateRequest(ctx context.Context, cr Credentials,
 		}
 		return nil, err
 	}
-	c, err := a.verifyToken(ctx, token)
+	c, err := a.verifyToken(ctx, token, &cr)
 	if err == nil && (a.dpop != nil || a.revocation != nil) {
 		err = a.afterVerify(ctx, c, token, isDPoP, &cr)
 	}

@@ -130,13 +130,12 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 			if query != "" {
 				cr.Query = c.QueryParams()[query]
 			}
+			cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+			if r.TLS != nil {
+				cr.Scheme = "https"
+			}
 			if a.DPoPEnabled() {
 				cr.DPoP = r.Header["Dpop"]
-				cr.Method, cr.Host, cr.Path = r.Method, r.Host, r.URL.EscapedPath()
-				cr.Scheme = "http"
-				if r.TLS != nil {
-					cr.Scheme = "https"
-				}
 				cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 			}
 			claims, err := a.AuthenticateRequest(r.Context(), cr, optional)

@@ -144,14 +144,13 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 				cr.Query = append(cr.Query, view(v))
 			}
 		}
+		cr.Method, cr.Host, cr.Path, cr.Scheme = view(req.Header.Method()), view(req.Header.Host()), view(req.URI().PathOriginal()), "http"
+		if c.Context().IsTLS() {
+			cr.Scheme = "https"
+		}
 		if a.DPoPEnabled() {
 			for _, v := range req.Header.PeekAll("DPoP") {
 				cr.DPoP = append(cr.DPoP, view(v))
-			}
-			cr.Method, cr.Host, cr.Path = view(req.Header.Method()), view(req.Header.Host()), view(req.URI().PathOriginal())
-			cr.Scheme = "http"
-			if c.Context().IsTLS() {
-				cr.Scheme = "https"
 			}
 			for _, v := range req.Header.PeekAll("Forwarded") {
 				cr.Forwarded = append(cr.Forwarded, view(v))

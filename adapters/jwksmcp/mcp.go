@@ -329,13 +329,12 @@ func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credential
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = r.URL.Query()[name]
 	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
 	if a.DPoPEnabled() {
 		cr.DPoP = r.Header["Dpop"]
-		cr.Method, cr.Host, cr.Path = r.Method, r.Host, r.URL.EscapedPath()
-		cr.Scheme = "http"
-		if r.TLS != nil {
-			cr.Scheme = "https"
-		}
 		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
