@@ -18,12 +18,14 @@ import (
 // redisServer is a real redis-server (Debian's package) on a loopback
 // port, without persistence, that a test can stop and start again.
 type redisServer struct {
-	t    *testing.T
+	t    testing.TB
 	port int
 	cmd  *exec.Cmd
 }
 
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t *testing.T) *redisServer { return startRedisB(t) }
+
+func startRedisB(t testing.TB) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server is not installed: run scripts/deps.sh (it installs Debian's redis-server), or apt-get install redis-server")
