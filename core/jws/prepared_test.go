@@ -410,12 +410,15 @@ func TestPreparedFallback(t *testing.T) {
 	}
 }
 
-// TestPreparedRSAEqualExponent checks a key with e = 3, where signatures of
+// TestPreparedRSAExponents checks a key with e = 3, where signatures of
 // small messages have telltale forms, and e = 2^31-1, the largest exponent
 // crypto/rsa accepts: the fast path raises to the full exponent.
 func TestPreparedRSAExponents(t *testing.T) {
 	for _, e := range []int{3, 65537, 1<<31 - 1} {
-		priv := genKeyWithE(t, e)
+		priv := getKeys(t).rsa2048 // e = 65537
+		if e != priv.E {
+			priv = genKeyWithE(t, e)
+		}
 		p := jws.Prepare(&priv.PublicKey)
 		for _, alg := range rsaAlgs {
 			input := "x.y"
@@ -468,14 +471,25 @@ func genKeyWithE(tb testing.TB, e int) *rsa.PrivateKey {
 // TestPreparedFIPSMode runs the test binary again with GODEBUG=fips140=on:
 // the standard library must then verify every RSA signature itself.
 func TestPreparedFIPSMode(t *testing.T) {
-	k := getKeys(t)
 	if fips140.Enabled() {
-		p := jws.Prepare(&k.rsa2048.PublicKey)
+		// Only this key: the child need not generate the shared ones.
+		priv, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := jws.Prepare(&priv.PublicKey)
 		if p.Accelerated() {
 			t.Fatal("fast path taken in FIPS 140 mode")
 		}
+		_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jws.Prepare(edPriv.Public()).Accelerated() {
+			t.Fatal("Ed25519 fast path taken in FIPS 140 mode")
+		}
 		input := "a.b"
-		if err := p.Verify(jws.RS256, input, signRaw(t, jws.RS256, k.rsa2048, input)); err != nil {
+		if err := p.Verify(jws.RS256, input, signRaw(t, jws.RS256, priv, input)); err != nil {
 			t.Fatalf("FIPS mode: %v", err)
 		}
 		return
