@@ -79,7 +79,7 @@ func newRSAKey(pub *rsa.PublicKey) *rsaKey {
 	}
 	k := &rsaKey{pub: pub, n: n, e: uint(pub.E), size: pub.Size(), emBits: pub.N.BitLen() - 1}
 	for i, prefix := range digestInfoPrefix {
-		hLen := []int{sha256.Size, sha512.Size384, sha512.Size}[i]
+		hLen := [...]int{sha256.Size, sha512.Size384, sha512.Size}[i]
 		tLen := len(prefix) + hLen
 		if k.size < tLen+11 { // RFC 8017 §9.2 step 3; unreachable at 2048 bits
 			return nil
