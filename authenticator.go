@@ -88,14 +88,17 @@ func New(cfg Config) (*Authenticator, error) {
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
 	for i := range cfg.Issuers {
+		// A duplicate is refused before its key cache is started.
+		if _, dup := a.issuers[cfg.Issuers[i].URL]; dup {
+			a.Close()
+			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, cfg.Issuers[i].URL)
+		}
 		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
 		if err != nil {
+			// newIssuer closed what it started; a.Close stops the
+			// issuers before this one.
 			a.Close()
 			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
-		}
-		if _, dup := a.issuers[iss.url]; dup {
-			a.Close()
-			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
 		}
 		a.issuers[iss.url] = iss
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
 	"github.com/jwksauth/jwksauth/jwkstest"
+	"go.uber.org/goleak"
 )
 
 const testAudience = "api://orders"
@@ -450,4 +451,48 @@ func signHS256(tok string, secret []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(input))
 	return input + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// TestNewClosesWhatItStarted checks that New, when it fails, stops every key
+// cache it had already started: the duplicate issuer's cache was started
+// before the duplicate was noticed, and kept fetching.
+func TestNewClosesWhatItStarted(t *testing.T) {
+	clk := jwkstest.NewClock(epoch)
+	iss := jwkstest.NewIssuer(t, jwkstest.WithClock(clk), jwkstest.WithAudience(testAudience))
+	ignore := goleak.IgnoreCurrent()
+	tests := []struct {
+		name string
+		cfg  jwksauth.Config
+	}{
+		{"duplicate issuer", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: iss.URL(), Audiences: []string{"b"}},
+		}}},
+		{"second issuer invalid", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{""}},
+		}}},
+		{"HMAC without a static key after a good issuer", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{"a"}, Algorithms: []string{"HS256"}},
+		}}},
+		{"token cache invalid", jwksauth.Config{Clock: clk, TokenCache: jwksauth.TokenCacheConfig{Size: -1}, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{"a"}},
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := jwksauth.New(tt.cfg)
+			if !errors.Is(err, jwksauth.ErrConfig) {
+				if a != nil {
+					a.Close()
+				}
+				t.Fatalf("err = %v, want ErrConfig", err)
+			}
+			if err := goleak.Find(ignore); err != nil {
+				t.Fatalf("New failed but left goroutines running: %v", err)
+			}
+		})
+	}
 }
