@@ -49,6 +49,7 @@ type tokens struct {
 	expired, audience, unknownIssuer  string
 	badSignature, unknownKID, algNone string
 	hs256, issuerB                    string
+	padded, standardB64               string
 }
 
 // Subjects of the valid tokens: each case proves that its own token's
@@ -199,6 +200,8 @@ func (s *suite) mint() error {
 		{&s.tok.algNone, s.a, nil, []jwkstest.MintOption{jwkstest.WithAlgNone()}},
 		{&s.tok.hs256, s.a, nil, []jwkstest.MintOption{jwkstest.WithHS256PublicKeyPEM()}},
 		{&s.tok.issuerB, s.b, nil, nil},
+		{&s.tok.padded, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Padded, jwkstest.PartPayload)}},
+		{&s.tok.standardB64, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Standard, 0)}},
 	} {
 		tok, err := m.iss.Mint(m.claims, m.opts...)
 		if err != nil {
