@@ -3,6 +3,7 @@ package jwksfiber
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -120,8 +121,19 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 		// allocation of the token's size on every request, the cache hits
 		// included (BenchmarkTokenCopy).
 		var cr jwksauth.Credentials
-		for _, v := range req.Header.PeekAll(fiber.HeaderAuthorization) {
-			cr.Authorization = append(cr.Authorization, view(v))
+		if c.App().Config().DisableHeaderNormalizing {
+			// fasthttp then looks names up byte for byte: "authorization"
+			// and "AUTHORIZATION" would escape PeekAll, and with them the
+			// rule that two Authorization headers are a 400.
+			req.Header.VisitAll(func(k, v []byte) {
+				if len(k) == len(fiber.HeaderAuthorization) && strings.EqualFold(view(k), fiber.HeaderAuthorization) {
+					cr.Authorization = append(cr.Authorization, view(v))
+				}
+			})
+		} else {
+			for _, v := range req.Header.PeekAll(fiber.HeaderAuthorization) {
+				cr.Authorization = append(cr.Authorization, view(v))
+			}
 		}
 		if cookie != "" {
 			req.Header.VisitAllCookie(func(k, v []byte) {
