@@ -499,3 +499,22 @@ func TestNewClosesWhatItStarted(t *testing.T) {
 		})
 	}
 }
+
+// TestForgedAndExpiredIsOnlyASignatureError: a token both expired and badly
+// signed is rejected for its signature alone, so that code checking only
+// errors.Is(err, ErrTokenExpired) (to offer a refresh, say) never treats a
+// forgery as a merely expired token (the class of golang-jwt
+// CVE-2024-51744).
+func TestForgedAndExpiredIsOnlyASignatureError(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.mint(t, map[string]any{"exp": epoch.Add(-time.Hour), "aud": "api://other"}, jwkstest.WithBadSignature())
+	_, err := e.auth.Authenticate(context.Background(), tok)
+	if !errors.Is(err, jwksauth.ErrSignature) {
+		t.Fatalf("err = %v, want ErrSignature", err)
+	}
+	for _, other := range []error{jwksauth.ErrTokenExpired, jwksauth.ErrAudience, jwksauth.ErrInvalidClaim, jwksauth.ErrMissingClaim} {
+		if errors.Is(err, other) {
+			t.Errorf("err = %v also matches %v", err, other)
+		}
+	}
+}
