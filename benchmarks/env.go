@@ -59,21 +59,12 @@ func (e *Env) JWKSURL() string { return e.Issuer.JWKSURL() }
 // Keycloak, Auth0 or Entra mint them) with a unique jti for seq.
 func AccessClaims(seq uint64) map[string]any {
 	return map[string]any{
-		"jti":       fmt.Sprintf("%016x-%016x", seq, rand.Uint64()),
-		"sub":       "f1e2d3c4-b5a6-4789-9abc-def012345678",
-		"azp":       "orders-frontend",
-		"client_id": "orders-frontend",
-		"sid":       "6b0f8c1e-3c55-4a8e-9d2d-2f4f1c0b9a7e",
-		"scope":     "openid profile email orders:read orders:write reports:read",
-		"email":     "jane.doe@example.com",
-		"name":      "Jane Doe",
-		"acr":       "1",
-		"realm_access": map[string]any{
-			"roles": []string{"offline_access", "uma_authorization", "orders-admin"},
-		},
-		"resource_access": map[string]any{
-			"orders-api": map[string]any{"roles": []string{"reader", "writer"}},
-		},
+		"jti":          fmt.Sprintf("%016x%08x", seq, rand.Uint32()),
+		"sub":          "f1e2d3c4-b5a6-4789-9abc-def012345678",
+		"client_id":    "orders-frontend",
+		"scope":        "openid profile email orders:read orders:write",
+		"email":        "jane.doe@example.com",
+		"realm_access": map[string]any{"roles": []string{"orders-admin"}},
 	}
 }
 
