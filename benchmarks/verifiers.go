@@ -76,7 +76,9 @@ func (e *Env) NewJWKSAuth(ctx context.Context, tokenCache bool) (*Verifier, erro
 // golang-jwt v5 parser that checks what jwksauth checks: the algorithm,
 // exp (required), iss, aud, with jwksauth's leeway.
 func (e *Env) NewKeyfunc(ctx context.Context, o PeerOptions) (keyfunc.Keyfunc, *jwt.Parser, error) {
-	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{e.JWKSURL()}, keyfunc.Override{RefreshInterval: o.Refresh})
+	// Refresh errors (the outage scenario) are expected: not logged.
+	quiet := func(string) func(context.Context, error) { return func(context.Context, error) {} }
+	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{e.JWKSURL()}, keyfunc.Override{RefreshInterval: o.Refresh, RefreshErrorHandlerFunc: quiet})
 	if err != nil {
 		return nil, nil, fmt.Errorf("keyfunc: %w", err)
 	}
