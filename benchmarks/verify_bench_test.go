@@ -55,7 +55,9 @@ func TestVerifiersCheckAlike(t *testing.T) {
 // BenchmarkVerify verifies one realistic access token (about 850 bytes for
 // RS256) with the standard-library floor, jwksauth (verified-token cache off
 // and on) and each peer, serially and with b.RunParallel. Keys come from the
-// issuer's JWKS over loopback HTTP, cached by each library.
+// issuer's JWKS over loopback HTTP, cached by each library. The ratio/…
+// sub-benchmarks time each verifier in alternating batches with the floor
+// and report the median ratio (x-floor).
 //
 //	go test -run '^$' -bench BenchmarkVerify -benchmem -count 6 .
 func BenchmarkVerify(b *testing.B) {
@@ -87,6 +89,16 @@ func BenchmarkVerify(b *testing.B) {
 					name string
 					f    fn
 				}{v.Name, func() error { return v.Verify(ctx, tok) }})
+			}
+			// ratio: each verifier timed in alternating batches with the
+			// floor, for a ratio that the machine's drift cannot skew.
+			for _, c := range cases[1:] {
+				b.Run("ratio/"+c.name, func(b *testing.B) {
+					if err := c.f(); err != nil {
+						b.Fatal(err)
+					}
+					reportRatio(b, c.f, floor)
+				})
 			}
 			for _, mode := range []string{"serial", "parallel"} {
 				for _, c := range cases {
