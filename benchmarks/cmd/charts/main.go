@@ -16,7 +16,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"os"
@@ -165,6 +164,27 @@ var (
 		benchmarks.NameKeyfunc, benchmarks.NameJWX, benchmarks.NameGoOIDC, benchmarks.NameAuth0}
 )
 
+// floorNs is the median of the floor's ns/op over every ratio benchmark of
+// alg, where it was timed beside each library.
+func floorNs(bs bench, alg string) float64 {
+	var vs []float64
+	for _, lib := range libs[1:] {
+		if r := bs[verifyName(alg, "ratio", lib)]; r != nil {
+			vs = append(vs, r.metrics["floor-ns/op"]...)
+		}
+	}
+	return median(vs)
+}
+
+// xFloor is lib's median ratio to the floor measured in alternating
+// batches (BenchmarkVerify/ALG/ratio/LIB); 1 for the floor itself.
+func xFloor(bs bench, alg, lib string) float64 {
+	if lib == benchmarks.NameFloor {
+		return 1
+	}
+	return bs.metric(verifyName(alg, "ratio", lib), "x-floor")
+}
+
 func verifyName(alg, mode, lib string) string {
 	return "BenchmarkVerify/" + alg + "/" + mode + "/" + lib
 }
@@ -173,7 +193,7 @@ func verifyName(alg, mode, lib string) string {
 // returns them for the legend. base, when positive, is the bottom of the
 // bars (for a logarithmic axis, where 0 cannot be drawn).
 func groupedBars(p *plot.Plot, names []string, values [][]float64, base float64) error {
-	const w = 9
+	const w = 13
 	n := len(names)
 	var baseBars *plotter.BarChart
 	if base > 0 {
@@ -214,20 +234,29 @@ func groupedBars(p *plot.Plot, names []string, values [][]float64, base float64)
 // each algorithm.
 func costChart(bs bench, path string) error {
 	p := plot.New()
-	p.Title.Text = "Cost of one verification (serial, GOMAXPROCS=2, median)"
+	p.Title.Text = "Cost of one verification, serial: the floor × each library's ratio to it (alternating batches, median)"
 	p.Y.Label.Text = "time per verification (µs)"
 	p.X.Label.Text = "signature algorithm (RS256 token ≈ 850 bytes)"
 	values := make([][]float64, len(libs))
 	for i, lib := range libs {
 		for _, alg := range algs {
-			values[i] = append(values[i], bs.ns(verifyName(alg, "serial", lib))/1000)
+			values[i] = append(values[i], floorNs(bs, alg)*xFloor(bs, alg, lib)/1000)
 		}
 	}
 	if err := groupedBars(p, libs, values, 0); err != nil {
 		return err
 	}
 	p.NominalX(algs...)
-	p.Y.Min = 0
+	top := 0.0
+	for _, vs := range values {
+		for _, v := range vs {
+			if !math.IsNaN(v) {
+				top = math.Max(top, v)
+			}
+		}
+	}
+	// Room above the bars for the legend.
+	p.Y.Min, p.Y.Max = 0, top*1.7
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Y.Tick.Marker = plot.DefaultTicks{}
@@ -236,7 +265,7 @@ func costChart(bs bench, path string) error {
 }
 
 func benchTables(w io.Writer, bs bench) {
-	fmt.Fprintln(w, "### Verification, serial (median ns/op, allocs/op, ratio to the floor)")
+	fmt.Fprintln(w, "### Verification, serial (median µs/op and allocs/op; × floor: median ratio in alternating batches, ratio/…)")
 	fmt.Fprintln(w)
 	fmt.Fprint(w, "| library |")
 	for _, alg := range algs {
@@ -252,20 +281,19 @@ func benchTables(w io.Writer, bs bench) {
 		fmt.Fprintf(w, "| %s |", lib)
 		for _, alg := range algs {
 			n := bs.ns(verifyName(alg, "serial", lib))
-			f := bs.ns(verifyName(alg, "serial", benchmarks.NameFloor))
-			fmt.Fprintf(w, " %.2f | %.0f | %.3f |", n/1000, bs.allocs(verifyName(alg, "serial", lib)), n/f)
+			fmt.Fprintf(w, " %.2f | %.0f | %.3f |", n/1000, bs.allocs(verifyName(alg, "serial", lib)), xFloor(bs, alg, lib))
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "### Each peer against jwksauth (token cache off), serial: peer ns/op ÷ jwksauth ns/op")
+	fmt.Fprintln(w, "### Each peer against jwksauth (token cache off): peer's × floor ÷ jwksauth's × floor")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| peer | RS256 | ES256 | EdDSA |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|")
 	for _, lib := range libs[3:] {
 		fmt.Fprintf(w, "| %s |", lib)
 		for _, alg := range algs {
-			fmt.Fprintf(w, " %.2f× |", bs.ns(verifyName(alg, "serial", lib))/bs.ns(verifyName(alg, "serial", benchmarks.NameJWKSAuth)))
+			fmt.Fprintf(w, " %.2f× |", xFloor(bs, alg, lib)/xFloor(bs, alg, benchmarks.NameJWKSAuth))
 		}
 		fmt.Fprintln(w)
 	}
@@ -295,7 +323,7 @@ func benchTables(w io.Writer, bs bench) {
 		fmt.Fprintf(w, "| %s | %.0f | %.0f |\n", s, bs.ns(n), bs.allocs(n))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "### Per framework, in process (RS256): route µs, auth cost = route − unprotected, ratio to the floor")
+	fmt.Fprintln(w, "### Per framework, in process (RS256): route µs/op and allocs; auth cost = protected − unprotected route and its ratio to the floor, medians of alternating batches (cost/…)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| framework | protection | route µs | allocs | auth cost µs | × floor |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|")
@@ -306,12 +334,16 @@ func benchTables(w io.Writer, bs bench) {
 		for _, auth := range auths {
 			n := "BenchmarkFramework/" + fw + "/" + auth
 			route := bs.ns(n)
-			cost := route - open
-			ratio := fmt.Sprintf("%.3f", cost/floor)
-			if auth == benchmarks.NameUnprotected || auth == benchmarks.NameJWKSAuthHit {
-				ratio = "–"
+			cost, ratio := route-open, math.NaN()
+			if auth != benchmarks.NameUnprotected {
+				c := "BenchmarkFramework/" + fw + "/cost/" + auth
+				cost, ratio = bs.metric(c, "auth-ns/op"), bs.metric(c, "auth-x-floor")
 			}
-			fmt.Fprintf(w, "| %s | %s | %.2f | %.0f | %.2f | %s |\n", fw, auth, route/1000, bs.allocs(n), cost/1000, ratio)
+			r := "–"
+			if !math.IsNaN(ratio) {
+				r = fmt.Sprintf("%.3f", ratio)
+			}
+			fmt.Fprintf(w, "| %s | %s | %.2f | %.0f | %.2f | %s |\n", fw, auth, route/1000, bs.allocs(n), cost/1000, r)
 		}
 	}
 	fmt.Fprintf(w, "\nfloor (RS256, same run): %.2f µs\n\n", floor/1000)
@@ -379,8 +411,7 @@ func loadChart(r *report, path string) error {
 		return errors.New("no open-model results to chart")
 	}
 	rate := 0.0
-	var plots [][]*plot.Plot
-	row := []*plot.Plot{}
+	var row []*plot.Plot
 	for _, q := range []struct {
 		name string
 		get  func(load.Stats) float64
@@ -406,22 +437,17 @@ func loadChart(r *report, path string) error {
 		p.Y.Label.Text = q.name + " latency of valid tokens (ms, log scale)"
 		p.X.Label.Text = "scenario"
 		p.Title.Text = q.name
-		p.Legend.Top, p.Legend.Left = true, true
+		p.Legend.Top, p.Legend.Left = true, false
 		p.Add(plotter.NewGrid())
 		row = append(row, p)
 	}
-	plots = append(plots, row)
 	const width, height = 30 * vg.Centimeter, 13 * vg.Centimeter
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
-	top := draw.Crop(dc, 0, 0, 0, -0.8*vg.Centimeter)
-	title := fmt.Sprintf("Open model at %.0f req/s, fresh RS256 token per request, net/http, latency from the scheduled time", rate)
-	dc.FillText(draw.TextStyle{Color: color.Black, Font: plot.DefaultFont, Handler: plot.DefaultTextHandler, XAlign: draw.XCenter},
-		vg.Point{X: width / 2, Y: height - 0.5*vg.Centimeter}, title)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: 0.2 * vg.Centimeter, PadBottom: 0.2 * vg.Centimeter, PadLeft: 0.2 * vg.Centimeter, PadRight: 0.2 * vg.Centimeter}
-	canvases := plot.Align(plots, tiles, top)
-	for j := range plots[0] {
-		plots[0][j].Draw(canvases[0][j])
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: 0.3 * vg.Centimeter, PadBottom: 0.3 * vg.Centimeter, PadLeft: 0.3 * vg.Centimeter, PadRight: 0.3 * vg.Centimeter}
+	for j, p := range row {
+		p.Title.Text += fmt.Sprintf(" of valid tokens: open model at %.0f req/s, fresh token per request", rate)
+		p.Draw(tiles.At(dc, j, 0))
 	}
 	f, err := os.Create(path)
 	if err != nil {
