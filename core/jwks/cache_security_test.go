@@ -369,3 +369,52 @@ func TestCacheSkipsUnusableKeys(t *testing.T) {
 		t.Logf("log:\n%s", out)
 	}
 }
+
+// A lookup that joins a fetch already running, for a kid published after
+// that fetch was answered, is not left to the next scheduled refresh: a
+// follow-up fetch runs at the end of the cooldown, without any further
+// token, and picks the key up.
+func TestCacheLateJoinerFollowUp(t *testing.T) {
+	clk := jwkstest.NewClock(testStart)
+	a := newECKey(t, "a")
+	idp := newIdP(t, clk, a)
+	tc := newTestCache(t, idp, func(o *jwks.CacheOptions) { o.MaxWait = 2 * time.Second })
+	tc.ready()
+	tc.quiet(cooldown)
+
+	// The server takes its answer (the old set) when the request arrives
+	// and sends it once released.
+	hold := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	idp.configure(func(idp *testIdP) {
+		old := idp.body
+		idp.route = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/jwks" {
+				return false
+			}
+			idp.jwksRequests.Add(1)
+			arrived <- struct{}{}
+			<-hold
+			_, _ = w.Write(old)
+			return true
+		}
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { _, err := tc.key("x"); wantErr(t, err, jwks.ErrKeyNotFound) })
+	<-arrived
+	idp.setKeys(a, newECKey(t, "n")) // published while the fetch is in flight
+	wg.Go(func() { _, err := tc.key("n"); wantErr(t, err, jwks.ErrKeyNotFound) })
+	if !clk.WaitForTimers(2, 10*time.Second) {
+		t.Fatal("the lookups are not waiting for the fetch")
+	}
+	idp.configure(func(idp *testIdP) { idp.route = nil })
+	close(hold)
+	wg.Wait()
+	tc.ev.want(t, jwks.EventNotModified) // the held answer: the old set again
+	tc.park()
+
+	if ev := tc.fetchAfter(cooldown); ev.Kind != jwks.EventFetched || ev.Added != 1 {
+		t.Fatalf("follow-up fetch: %+v", ev)
+	}
+	tc.mustKey("n")
+}
