@@ -207,7 +207,8 @@ func NewCache(opts CacheOptions) (*Cache, error) {
 // MaxStale: the refresh goroutine moves the set from fresh to stale to
 // unusable at those deadlines. An unknown kid, or
 // an empty or too stale cache, asks for a fetch under the unknown-kid
-// policy described on [Cache] and waits at most MaxWait for it. Errors:
+// policy described on [Cache]: it waits at most MaxWait, and only for a
+// fetch in flight or starting now, else it is answered at once. Errors:
 // [ErrKeyNotFound] when the fresh (or just refreshed) set lacks the key;
 // [ErrKeyAmbiguous]; an [*UnavailableError] when no usable set can be had
 // (nothing loaded, older than MaxStale, or stale with the provider
