@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/jws"
 )
 
@@ -65,6 +66,10 @@ func (a *Authenticator) Explain(ctx context.Context, token string, reqs ...Requi
 		ex.Claims = c
 	}
 	if err != nil {
+		if c == nil {
+			// Decoded for the report only: the token is rejected already.
+			ex.Claims, _ = claims.Decode(tok.Payload, nil)
+		}
 		return fail("issuer", err)
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
