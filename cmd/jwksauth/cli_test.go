@@ -256,3 +256,33 @@ func TestKeysEndToEnd(t *testing.T) {
 		t.Fatalf("open dir: exit %d %s", r.code, r.stderr)
 	}
 }
+
+func TestMintKit(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "mint", "--dev", "--kit", "--alg", "EdDSA", "--audience", "api", "--scope", "read")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cancel()
+	tok, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stderr).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "issuer http://127.0.0.1:") {
+		t.Fatalf("stderr %q, %v", line, err)
+	}
+	url := strings.Fields(line)[1]
+	r := runCLI(t, tok, "check", "--issuer", url, "--audience", "api", "--scope", "read", "--type", "at+jwt", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "alg=EdDSA") {
+		t.Fatalf("check of a kit token: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Without --dev: refused, exit 2.
+	if r := runCLI(t, "", "mint", "--kit", "--audience", "api"); r.code != 2 || !strings.Contains(r.stderr, "pass --dev") {
+		t.Fatalf("mint --kit without --dev: exit %d %s", r.code, r.stderr)
+	}
+}

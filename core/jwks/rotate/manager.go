@@ -356,18 +356,14 @@ func (m *Manager) Rotate(ctx context.Context, force bool) error {
 			return false, fmt.Errorf("%w: key %s was published %v ago; it may sign from %s (PrePublish %v)",
 				ErrTooEarly, r.ID, now.Sub(r.Created).Round(time.Second), ready.Format(time.RFC3339), m.sched.PrePublish)
 		}
+		kid := r.ID
+		// Keys scheduled after it keep their dates (they are later than
+		// now already); the plan below adds a next key if none is left.
 		r.ActivateAt = now.UTC()
-		// Keys scheduled after it keep their order: move them after now.
-		for i := next + 1; i < len(set.Keys); i++ {
-			if !set.Keys[i].ActivateAt.After(now) {
-				set.Keys[i].ActivateAt = now.Add(m.sched.PrePublish).UTC()
-			}
-		}
-		sortKeys(set.Keys)
 		if _, err := m.plan(set, now); err != nil {
 			return false, err
 		}
-		m.log.Info("rotate: key activated", "kid", r.ID, "forced", force)
+		m.log.Info("rotate: key activated", "kid", kid, "forced", force)
 		return true, nil
 	})
 	return err
