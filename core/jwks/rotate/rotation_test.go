@@ -144,8 +144,7 @@ func TestThreeRotationsWithConsumer(t *testing.T) {
 
 		// The handler publishes exactly the next, active and retiring keys.
 		var want []string
-		var st []rotate.KeyStatus
-		st = m.Keys()
+		st := m.Keys()
 		for _, s := range st {
 			if s.Published {
 				want = append(want, s.ID)
