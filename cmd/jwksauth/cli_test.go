@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/jws"
 	"github.com/jwksauth/jwksauth/jwkstest"
 )
 
@@ -189,7 +191,7 @@ func TestKeysEndToEnd(t *testing.T) {
 			// Serve, and fetch with package jwks's Cache.
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			srv := exec.CommandContext(ctx, bin, append([]string{"keys", "serve", "--addr", "127.0.0.1:0"}, sched...)...)
+			srv := exec.CommandContext(ctx, bin, append([]string{"keys", "serve", "--addr", "127.0.0.1:0", "--check-interval", "1s"}, sched...)...)
 			out, _ := srv.StdoutPipe()
 			if err := srv.Start(); err != nil {
 				t.Fatal(err)
@@ -242,6 +244,35 @@ func TestKeysEndToEnd(t *testing.T) {
 			if strings.Join(states, ",") != "retiring,active,next" {
 				t.Fatalf("states %v", states)
 			}
+			// The retiring key can be withdrawn at once; the active one cannot.
+			r = runCLI(t, "", append([]string{"keys", "list", "--json"}, sched...)...)
+			var ids struct{ Keys []struct{ Kid, State string } }
+			_ = json.Unmarshal([]byte(r.stdout), &ids)
+			if r := runCLI(t, "", append([]string{"keys", "withdraw", ids.Keys[1].Kid}, sched...)...); r.code != 1 || !strings.Contains(r.stderr, "rotate with force first") {
+				t.Fatalf("withdraw active: exit %d %s", r.code, r.stderr)
+			}
+			if _, err := cache.Key(ctx, ids.Keys[0].Kid, jws.ParseAlgorithm(alg)); err != nil {
+				t.Fatalf("the retiring key is not served before its withdrawal: %v", err)
+			}
+			if r := runCLI(t, "", append([]string{"keys", "withdraw", ids.Keys[0].Kid}, sched...)...); r.code != 0 || !strings.Contains(r.stdout, "retired") {
+				t.Fatalf("withdraw retiring: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			// The server adopts the change within its check interval (1 s
+			// here): the withdrawn key leaves the served set.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if err := cache.Refresh(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cache.Key(ctx, ids.Keys[0].Kid, jws.ParseAlgorithm(alg)); errors.Is(err, jwks.ErrKeyNotFound) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the withdrawn key is still served")
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+
 			// mint without --dev is refused.
 			if r := runCLI(t, "", append([]string{"mint", "--issuer", "x", "--audience", "y"}, sched...)...); r.code != 2 || !strings.Contains(r.stderr, "--dev") {
 				t.Fatalf("mint without --dev: exit %d %s", r.code, r.stderr)

@@ -20,9 +20,10 @@ import (
 // scheduleFlags are the rotation schedule's flags, shared by the keys
 // subcommands.
 type scheduleFlags struct {
-	dir   string
-	sched rotate.Schedule
-	alg   string
+	dir      string
+	interval time.Duration
+	sched    rotate.Schedule
+	alg      string
 }
 
 func (s *scheduleFlags) register(cmd *cobra.Command) {
@@ -54,7 +55,7 @@ func (s *scheduleFlags) manager(ctx context.Context, manual bool) (*rotate.Manag
 	if err != nil {
 		return nil, err
 	}
-	return rotate.New(ctx, rotate.Config{Store: store, Schedule: s.sched, Manual: manual})
+	return rotate.New(ctx, rotate.Config{Store: store, Schedule: s.sched, Manual: manual, CheckInterval: s.interval})
 }
 
 func newKeys() *cobra.Command {
@@ -182,7 +183,31 @@ URL it listens on, then runs until interrupted.`,
 		},
 	}
 	serve.Flags().StringVar(&addr, "addr", "127.0.0.1:8081", "address to listen on")
-	keys.AddCommand(generate, rotateCmd, list, serve)
+	serve.Flags().DurationVar(&sf.interval, "check-interval", rotate.DefaultCheckInterval, "longest time before the server adopts a change made by another replica or command")
+	withdraw := &cobra.Command{
+		Use:   "withdraw KID",
+		Short: "Withdraw a retiring or next key now (a leaked key), before its schedule",
+		Long: `withdraw removes a retiring key from the published set at once and erases its
+private key (a next key is deleted). Every token it signed is rejected from
+then on, honest ones too, as soon as verifiers refresh. The active key cannot be
+withdrawn: run "keys rotate --force" first.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := sf.manager(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			if err := m.Withdraw(cmd.Context(), args[0]); err != nil {
+				if errors.Is(err, rotate.ErrActiveKey) || errors.Is(err, rotate.ErrUnknownKey) {
+					return failed(err)
+				}
+				return err
+			}
+			return printKeys(cmd, m, "withdrew "+args[0])
+		},
+	}
+	keys.AddCommand(generate, rotateCmd, list, serve, withdraw)
 	return keys
 }
 

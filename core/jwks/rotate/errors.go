@@ -24,6 +24,12 @@ var (
 	// of keys relies on that bound.
 	ErrTokenLifetime = errors.New("rotate: token lifetime exceeds the schedule")
 
+	// ErrActiveKey is returned by [Manager.Withdraw] for the active key.
+	ErrActiveKey = errors.New("rotate: the active key cannot be withdrawn")
+
+	// ErrUnknownKey is returned for a kid the store does not hold.
+	ErrUnknownKey = errors.New("rotate: no such key")
+
 	// ErrStore is returned, wrapped with the cause, when a store cannot be
 	// read or written, or refuses its location (an unsafe directory).
 	ErrStore = errors.New("rotate: key store")

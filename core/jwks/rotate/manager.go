@@ -52,7 +52,8 @@ type KeyStatus struct {
 	// activation; zero while no next key is scheduled.
 	LastUse time.Time `json:"last_use,omitzero"`
 	// RemoveAt is when the key leaves (or left) the published set: LastUse
-	// plus MaxTokenLifetime plus Leeway; zero with LastUse.
+	// plus MaxTokenLifetime plus Leeway, or when it was withdrawn if that
+	// was earlier; zero while LastUse is.
 	RemoveAt time.Time `json:"remove_at,omitzero"`
 }
 
@@ -80,12 +81,15 @@ func statuses(keys []Record, s Schedule, now time.Time) []KeyStatus {
 			st.LastUse = keys[i+1].ActivateAt
 			st.RemoveAt = st.LastUse.Add(s.removeAfter())
 		}
+		if !r.RetiredAt.IsZero() && (st.RemoveAt.IsZero() || r.RetiredAt.Before(st.RemoveAt)) {
+			st.RemoveAt = r.RetiredAt // withdrawn early
+		}
 		switch {
 		case r.ActivateAt.After(now):
 			st.State = StateNext
 		case i == active:
 			st.State = StateActive
-		case now.Before(st.RemoveAt) && r.RetiredAt.IsZero():
+		case r.RetiredAt.IsZero() && now.Before(st.RemoveAt):
 			st.State = StateRetiring
 		default:
 			st.State = StateRetired
@@ -365,6 +369,40 @@ func (m *Manager) Rotate(ctx context.Context, force bool) error {
 		}
 		m.log.Info("rotate: key activated", "kid", kid, "forced", force)
 		return true, nil
+	})
+	return err
+}
+
+// Withdraw removes the key kid from the published set at once, before the
+// schedule would: for a retiring key whose private key leaked, so that the
+// tokens signed with it stop verifying as soon as verifiers refresh (within
+// MaxAge for those that honour it). Its private key is erased; a next key
+// is deleted. The active key cannot be withdrawn: call Rotate with force
+// first. Tokens the key signed are rejected from then on, honest ones too.
+func (m *Manager) Withdraw(ctx context.Context, kid string) error {
+	_, err := m.update(ctx, func(set *KeySet, now time.Time) (bool, error) {
+		for i, s := range statuses(set.Keys, m.sched, now) {
+			if s.ID != kid {
+				continue
+			}
+			switch s.State {
+			case StateActive:
+				return false, fmt.Errorf("%w: key %s is active; rotate with force first", ErrActiveKey, kid)
+			case StateRetired:
+				return false, nil
+			case StateNext:
+				set.Keys = slices.Delete(set.Keys, i, i+1)
+			default:
+				set.Keys[i].Private = ""
+				set.Keys[i].RetiredAt = now.UTC()
+			}
+			if _, err := m.plan(set, now); err != nil {
+				return false, err
+			}
+			m.log.Warn("rotate: key withdrawn before its schedule", "kid", kid)
+			return true, nil
+		}
+		return false, fmt.Errorf("%w: %q", ErrUnknownKey, kid)
 	})
 	return err
 }

@@ -58,6 +58,14 @@ func TestRotateAddSign(t *testing.T) {
 		t.Fatalf("published %v", got)
 	}
 
+	// Withdraw: the active key is refused; a retiring key leaves at once.
+	if err := m.Withdraw(ctx, second.ID); !errors.Is(err, rotate.ErrActiveKey) {
+		t.Fatalf("Withdraw(active): %v", err)
+	}
+	if err := m.Withdraw(ctx, "nope"); !errors.Is(err, rotate.ErrUnknownKey) {
+		t.Fatalf("Withdraw(unknown): %v", err)
+	}
+
 	// Force: activate at once, generating a next key if needed.
 	if err := m.Rotate(ctx, true); err != nil {
 		t.Fatal(err)
@@ -65,6 +73,20 @@ func TestRotateAddSign(t *testing.T) {
 	third, _ := m.SigningKey()
 	if third.ID == second.ID {
 		t.Fatal("forced rotation kept the key")
+	}
+	if got := m.Handler().KeyIDs(); len(got) != 3 || got[0] != second.ID {
+		t.Fatalf("published after the forced rotation: %v", got)
+	}
+	if err := m.Withdraw(ctx, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Handler().KeyIDs(); len(got) != 2 || got[0] != third.ID {
+		t.Fatalf("published after Withdraw: %v", got)
+	}
+	for _, got := range m.Keys() {
+		if got.ID == second.ID && (got.State != rotate.StateRetired || got.Published) {
+			t.Fatalf("withdrawn key %+v", got)
+		}
 	}
 
 	// Add: a new key becomes a next key, PrePublish away at least.
