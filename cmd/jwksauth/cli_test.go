@@ -317,3 +317,37 @@ func TestMintKit(t *testing.T) {
 		t.Fatalf("mint --kit without --dev: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestCheckKeyReasons checks the key step's explanations: a kid published
+// but skipped by the key cache (use "enc"), and a key published for another
+// algorithm than the token's.
+func TestCheckKeyReasons(t *testing.T) {
+	iss := jwkstest.NewIssuer(t, jwkstest.WithAudience("api"))
+	resp, err := http.Get(iss.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Keys []json.RawMessage }
+	_ = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	doc.Keys = append(doc.Keys, json.RawMessage(`{"kty":"EC","kid":"enc-1","use":"enc","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}`))
+	body, _ := json.Marshal(doc)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	claims := map[string]any{"iss": iss.URL(), "aud": "api", "exp": time.Now().Add(time.Minute).Unix()}
+	for _, tc := range []struct {
+		name string
+		tok  string
+		want string
+	}{
+		{"use enc", iss.MustMint(claims, jwkstest.WithHeader("kid", "enc-1")), `key        FAIL  kid enc-1 is published but skipped by the key cache: jwks: not a signature verification key: use "enc"`},
+		{"alg mismatch", iss.MustMint(claims, jwkstest.WithHeader("alg", "RS384")), "not for the token's alg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.tok, "check", "--issuer", iss.URL(), "--jwks-url", srv.URL, "--audience", "api", "-")
+			if r.code != 1 || !strings.Contains(r.stdout, tc.want) || !strings.Contains(r.stdout, "FAIL at key") {
+				t.Fatalf("exit %d, want 1 and %q:\n%s%s", r.code, tc.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
