@@ -124,6 +124,12 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
+	// Keys unavailable (the issuer is down): 503 with Retry-After, exit 1.
+	r := runCLI(t, iss.MustMint(base(nil)), "check", "--issuer", iss.URL(), "--jwks-url", "http://127.0.0.1:1/jwks", "--audience", "api", "--timeout", "5s", "-")
+	if r.code != 1 || !strings.Contains(r.stdout, "HTTP answer: 503") || !strings.Contains(r.stdout, "Retry-After: ") || !strings.Contains(r.stdout, "FAIL at key") {
+		t.Fatalf("issuer down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
 	// Usage errors exit 2.
 	for _, args := range [][]string{{"check"}, {"check", "--audience", "api", "x"}, {"check", "--issuer", iss.URL(), "x"}, {"nosuch"}, {"check", "--bogus"}} {
 		if r := runCLI(t, "", args...); r.code != 2 {
