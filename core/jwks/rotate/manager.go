@@ -138,7 +138,11 @@ type Manager struct {
 	retain   time.Duration
 	handler  *jwks.Handler
 
-	mu      sync.Mutex // serializes steps and guards the fields below
+	// stepMu serializes steps (store I/O, key generation); mu guards the
+	// view below and is held only briefly, so signing never waits for a
+	// step that generates a key.
+	stepMu  sync.Mutex
+	mu      sync.Mutex
 	set     KeySet
 	signers map[string]SigningKey
 	pubKIDs []string
@@ -442,8 +446,8 @@ func sortKeys(keys []Record) {
 // update runs change on the stored set under compare-and-swap, retrying on
 // conflict, then publishes the result.
 func (m *Manager) update(ctx context.Context, change func(*KeySet, time.Time) (bool, error)) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.stepMu.Lock()
+	defer m.stepMu.Unlock()
 	var lastErr error
 	for range maxCASAttempts {
 		set, err := m.store.Load(ctx)
@@ -537,8 +541,10 @@ func (m *Manager) plan(set *KeySet, now time.Time) (bool, error) {
 }
 
 // adopt makes set the manager's view and publishes its keys. The caller
-// holds m.mu.
+// holds m.stepMu.
 func (m *Manager) adopt(set KeySet, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.set = set
 	var pub []jwks.PublishedKey
 	var kids []string
