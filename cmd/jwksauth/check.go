@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -193,7 +195,7 @@ func buildReport(ctx context.Context, ex *jwksauth.Explanation, iss jwksauth.Iss
 		if ex.Step == "alg" {
 			v = "fail"
 		}
-		add("header", v, "alg=%s kid=%s typ=%s crit=(none)", h.Alg, kid, typ)
+		add("header", v, "alg=%s kid=%s typ=%s crit=(none)", h.Alg, printable(kid), printable(typ))
 		if ex.Step == "alg" {
 			rep.Steps[len(rep.Steps)-1].Detail += ": " + ex.Err.Error()
 		}
@@ -240,14 +242,14 @@ func buildReport(ctx context.Context, ex *jwksauth.Explanation, iss jwksauth.Iss
 	} else {
 		now := ex.Now
 		if c.Issuer == iss.URL {
-			add("iss", "ok", "%s", c.Issuer)
+			add("iss", "ok", "%s", printable(c.Issuer))
 		} else {
-			add("iss", "fail", "%q is not the configured %q", c.Issuer, iss.URL)
+			add("iss", "fail", "%q is not the configured %q", trunc(c.Issuer), iss.URL)
 		}
 		if slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(iss.Audiences, a) }) {
-			add("aud", "ok", "%s", strings.Join(c.Audience, " "))
+			add("aud", "ok", "%s", printable(strings.Join(c.Audience, " ")))
 		} else {
-			add("aud", "fail", "%q contains none of %q", c.Audience, iss.Audiences)
+			add("aud", "fail", "%q contains none of %q", truncAll(c.Audience), iss.Audiences)
 		}
 		switch {
 		case c.Expiry.IsZero():
@@ -284,10 +286,44 @@ func buildReport(ctx context.Context, ex *jwksauth.Explanation, iss jwksauth.Iss
 			if len(missing) > 0 {
 				v = "fail"
 			}
-			add("scopes", v, "required: %s; present: %s", strings.Join(scopes, " "), orNone(strings.Join(c.Scopes, " ")))
+			add("scopes", v, "required: %s; present: %s", strings.Join(scopes, " "), orNone(printable(strings.Join(c.Scopes, " "))))
 		}
 	}
 	return rep
+}
+
+// printable returns s, token data, safe for a terminal: control and
+// non-printable characters escaped (no escape sequence from a token reaches
+// the screen), at most 256 bytes.
+func printable(s string) string {
+	s = trunc(s)
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
+}
+
+// trunc bounds a token-supplied string to 256 bytes.
+func trunc(s string) string {
+	if len(s) > 256 {
+		return strings.ToValidUTF8(s[:256], "") + "…"
+	}
+	return s
+}
+
+func truncAll(ss []string) []string {
+	out := make([]string, 0, min(len(ss), 8))
+	for i, s := range ss {
+		if i == 8 {
+			out = append(out, "…")
+			break
+		}
+		out = append(out, trunc(s))
+	}
+	return out
 }
 
 func orNone(s string) string {

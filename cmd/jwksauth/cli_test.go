@@ -93,6 +93,7 @@ func TestCheck(t *testing.T) {
 		{"bad signature", iss.MustMint(base(nil), jwkstest.WithBadSignature()), nil, 1, []string{"signature  FAIL"}, 401},
 		{"insufficient scope", iss.MustMint(base(nil)), []string{"--scope", "write"}, 1, []string{"scopes     FAIL  required: write; present: read", "HTTP answer: 403", `scope="write"`}, 403},
 		{"wrong type", iss.MustMint(base(nil)), []string{"--type", "at+jwt"}, 1, []string{"typ        FAIL"}, 401},
+		{"escape sequences", iss.MustMint(base(map[string]any{"aud": "\x1b[31mred"}), jwkstest.WithHeader("typ", "\x1b]0;title\a")), nil, 1, []string{`typ=\x1b]0;title\a`, `aud        FAIL  ["\x1b[31mred"]`}, 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"check", "--issuer", iss.URL(), "--audience", "api", "-"}, tc.args...)
@@ -108,6 +109,9 @@ func TestCheck(t *testing.T) {
 			sig := tc.tok[strings.LastIndexByte(tc.tok, '.')+1:]
 			if strings.Contains(r.stdout+r.stderr, sig) || strings.Contains(r.stdout+r.stderr, tc.tok) {
 				t.Fatal("the token or its signature was printed")
+			}
+			if strings.ContainsRune(r.stdout+r.stderr, 0x1b) {
+				t.Fatal("an escape character from the token reached the terminal")
 			}
 			// The JSON shape carries the same verdict.
 			rj := runCLI(t, tc.tok, append(args, "--json")...)

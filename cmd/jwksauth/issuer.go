@@ -70,12 +70,12 @@ Exit status: 0 the issuer has usable keys, 1 it has none or cannot be fetched,
 					if !k.Usable {
 						status = "skipped: " + k.Skipped
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(k.KID), dash(k.Kty), dash(k.Alg), dash(k.Use), dash(k.Size), status)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dash(printable(k.KID)), dash(printable(k.Kty)), dash(printable(k.Alg)), dash(printable(k.Use)), dash(printable(k.Size)), printable(status))
 				}
 				tw.Flush()
 				fmt.Fprintln(w)
-				fmt.Fprintf(w, "Cache-Control  %s\n", dash(ins.CacheControl))
-				fmt.Fprintf(w, "ETag           %s\n", dash(ins.ETag))
+				fmt.Fprintf(w, "Cache-Control  %s\n", dash(printable(ins.CacheControl)))
+				fmt.Fprintf(w, "ETag           %s\n", dash(printable(ins.ETag)))
 				clamp := map[string]string{
 					"none":        "within [MinTTL, MaxTTL]",
 					"min_ttl":     "raised to MinTTL",
