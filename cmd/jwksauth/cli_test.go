@@ -194,8 +194,9 @@ func TestKeysEndToEnd(t *testing.T) {
 			if fi, err := os.Stat(filepath.Join(d, "keyset.json")); err != nil || fi.Mode().Perm() != 0o600 {
 				t.Fatalf("key file: %v %v", err, fi)
 			}
-			// Too early to rotate: exit 1.
-			if r := runCLI(t, "", append([]string{"keys", "rotate"}, sched...)...); r.code != 1 || !strings.Contains(r.stderr, "not published long enough") {
+			// Too early to rotate: exit 1. (An hour of pre-publish for this
+			// call, so that a slow machine cannot make the key old enough.)
+			if r := runCLI(t, "", append(append([]string{"keys", "rotate"}, sched...), "--pre-publish", "1h")...); r.code != 1 || !strings.Contains(r.stderr, "not published long enough") {
 				t.Fatalf("early rotate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
 			// Serve, and fetch with package jwks's Cache.
