@@ -83,7 +83,7 @@ func Inspect(ctx context.Context, opts CacheOptions) (*Inspection, error) {
 	get := func(u string) (*fetchResponse, error) {
 		ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
-		return fetchDoc(ctx, client, u, fetchValidators{}, cfg.MaxBodySize)
+		return fetchDoc(ctx, client, u, fetchValidators{}, cfg.MaxBodySize, false)
 	}
 	ins := &Inspection{}
 	if cfg.jwksURL != nil {
