@@ -43,7 +43,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	ca := newPKI(t)
-	idp := startProvider(t, ca, providerKeys(t, "e2e"))
+	idp := startProvider(t, oidcProvider, ca, providerKeys(t, "e2e"))
 
 	// Two page origins on loopback: the one the apps allow, and another.
 	pageHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

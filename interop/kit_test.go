@@ -47,6 +47,9 @@ var frameworks = []string{"nethttp", "gin", "echo", "fiber"}
 // appBinaries maps a framework to its app binary, built by TestMain.
 var appBinaries = map[string]string{}
 
+// zitadelOP is the binary of the second provider (zitadelop), built by TestMain.
+var zitadelOP string
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -64,6 +67,11 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	if err := buildApps(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	zitadelOP = filepath.Join(dir, "zitadelop")
+	if b, err := exec.Command("go", "build", "-o", zitadelOP, "./zitadelop").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building zitadelop: %v\n%s", err, b)
 		return 1
 	}
 	return m.Run()
@@ -227,8 +235,26 @@ func (k signingKey) jwk() map[string]any {
 	return m
 }
 
-// provider is one oidc-provider process (provider/server.mjs) on loopback.
+// providerKind is an OpenID provider implementation the tests run.
+type providerKind struct {
+	Name      string
+	TokenType string // the typ header of its access tokens
+	command   func() *exec.Cmd
+}
+
+// The providers: npm oidc-provider, and zitadel/oidc's OP (zitadelop).
+var (
+	oidcProvider = providerKind{Name: "oidc-provider", TokenType: "at+jwt", command: func() *exec.Cmd {
+		return exec.Command("node", filepath.Join("provider", "server.mjs"))
+	}}
+	zitadel = providerKind{Name: "zitadel", TokenType: "JWT", command: func() *exec.Cmd {
+		return exec.Command(zitadelOP)
+	}}
+)
+
+// provider is one provider process on loopback.
 type provider struct {
+	kind   providerKind
 	t      *testing.T
 	pki    *pki
 	port   int
@@ -245,7 +271,7 @@ type provider struct {
 
 // startProvider starts a provider on a free loopback port signing with
 // keys (the first key of each algorithm signs). The test's cleanup stops it.
-func startProvider(t *testing.T, p *pki, keys []signingKey) *provider {
+func startProvider(t *testing.T, kind providerKind, p *pki, keys []signingKey) *provider {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -260,7 +286,7 @@ func startProvider(t *testing.T, p *pki, keys []signingKey) *provider {
 		t.Fatal(err)
 	}
 	pr := &provider{
-		t: t, pki: p, port: port, dir: t.TempDir(),
+		kind: kind, t: t, pki: p, port: port, dir: t.TempDir(),
 		secret: base64.RawURLEncoding.EncodeToString(secret),
 		Issuer: "https://127.0.0.1:" + strconv.Itoa(port),
 		client: &http.Client{
@@ -295,7 +321,7 @@ func (pr *provider) Start(keys []signingKey) {
 	if err := os.WriteFile(jwksFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", filepath.Join("provider", "server.mjs"))
+	cmd := pr.kind.command()
 	cmd.Env = append(os.Environ(),
 		"PORT="+strconv.Itoa(pr.port),
 		"JWKS_FILE="+jwksFile,
@@ -383,7 +409,7 @@ func (pr *provider) Token(t *testing.T, alg, scope string, ttl int) string {
 		resource += "/ttl/" + strconv.Itoa(ttl)
 	}
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}, "resource": {resource}}
-	req, err := http.NewRequest(http.MethodPost, pr.Issuer+"/token", strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, pr.tokenEndpoint(t), strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,6 +432,28 @@ func (pr *provider) Token(t *testing.T, alg, scope string, ttl int) string {
 		t.Fatalf("token request to %s: %s\n%s", pr.Issuer, res.Status, body)
 	}
 	return tok.AccessToken
+}
+
+// tokenEndpoint reads the token endpoint from the provider's discovery
+// document.
+func (pr *provider) tokenEndpoint(t *testing.T) string {
+	t.Helper()
+	res, err := pr.client.Get(pr.Issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("discovery of %s: %v", pr.Issuer, err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		Issuer        string `json:"issuer"`
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&doc); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("discovery of %s: %s, %v", pr.Issuer, res.Status, err)
+	}
+	if doc.Issuer != pr.Issuer || !strings.HasPrefix(doc.TokenEndpoint, pr.Issuer+"/") {
+		t.Fatalf("discovery of %s: issuer %q, token endpoint %q", pr.Issuer, doc.Issuer, doc.TokenEndpoint)
+	}
+	return doc.TokenEndpoint
 }
 
 // jwtParts decodes a token's header and payload, unverified: what the test

@@ -33,17 +33,27 @@ func providerKeys(t *testing.T, prefix string) []signingKey {
 	return keys
 }
 
-// TestProvider runs every example app, as a process, against two real
-// OpenID providers (oidc-provider over HTTPS) at once.
+// TestProvider runs every example app, as a process, against two
+// instances of each real OpenID provider at once: npm oidc-provider and
+// zitadel/oidc's OP, both over HTTPS. The two kinds run in parallel.
 func TestProvider(t *testing.T) {
+	for _, kind := range []providerKind{oidcProvider, zitadel} {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			testProvider(t, kind)
+		})
+	}
+}
+
+func testProvider(t *testing.T, kind providerKind) {
 	ca := newPKI(t)
 	keysA, keysB := providerKeys(t, "a"), providerKeys(t, "b")
-	a := startProvider(t, ca, keysA)
-	b := startProvider(t, ca, keysB)
+	a := startProvider(t, kind, ca, keysA)
+	b := startProvider(t, kind, ca, keysB)
 	apps := startApps(t, map[string]string{
 		"ISSUER_URL":    a.Issuer + "," + b.Issuer,
 		"AUDIENCE":      audience,
-		"TOKEN_TYPE":    "at+jwt",
+		"TOKEN_TYPE":    kind.TokenType,
 		"SSL_CERT_FILE": ca.CAFile, // the apps trust the test CA, and only it
 	})
 	lastRefresh := time.Now() // the apps fetched the keys when they started
@@ -63,8 +73,8 @@ func TestProvider(t *testing.T) {
 			for _, alg := range algorithms {
 				tok := pr.Token(t, alg, "reports:read", 0)
 				p := decodeJWT(t, tok)
-				if p.Alg != alg || p.Typ != "at+jwt" || p.Iss != pr.Issuer || !audienceHas(p.Aud, audience) {
-					t.Fatalf("%s token: header/claims %+v; want alg %s, typ at+jwt, iss %s, aud %s", alg, p, alg, pr.Issuer, audience)
+				if p.Alg != alg || p.Typ != kind.TokenType || p.Iss != pr.Issuer || !audienceHas(p.Aud, audience) {
+					t.Fatalf("%s token: header/claims %+v; want alg %s, typ %s, iss %s, aud %s", alg, p, alg, kind.TokenType, pr.Issuer, audience)
 				}
 				expectOK(t, apps, "/api/profile", tok, pr.Issuer)
 				expectOK(t, apps, "/api/reports", tok, "")
@@ -125,7 +135,7 @@ func TestProvider(t *testing.T) {
 	t.Run("two providers", func(t *testing.T) {
 		// Both configured issuers at once, and a third one nobody
 		// configured, whose tokens are refused before any key is fetched.
-		c := startProvider(t, ca, providerKeys(t, "c"))
+		c := startProvider(t, kind, ca, providerKeys(t, "c"))
 		for _, alg := range algorithms {
 			expectOK(t, apps, "/api/profile", a.Token(t, alg, "admin", 0), a.Issuer)
 			expectOK(t, apps, "/api/profile", b.Token(t, alg, "admin", 0), b.Issuer)
