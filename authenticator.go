@@ -36,6 +36,12 @@ type Authenticator struct {
 	query        string
 	parsers      sync.Pool // *jws.Parser
 	tokens       *tokenCache
+	// routeDecode decodes a token before its issuer is known: the
+	// issuers' common options when they all read the same scope claims,
+	// else options that read no scope claim (redecode is then true, and
+	// the routed issuer's own options decode the claims again).
+	routeDecode *claims.DecodeOptions
+	redecode    bool
 	// verify checks a token's signature: verifyWith, except in the
 	// benchmark that times everything but the signature.
 	verify func(*jwks.Key, *jws.Token) error
@@ -142,14 +148,17 @@ func New(cfg Config) (*Authenticator, error) {
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
 	for i := range cfg.Issuers {
+		// A duplicate is refused before its key cache is started.
+		if _, dup := a.issuers[cfg.Issuers[i].URL]; dup {
+			a.Close()
+			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, cfg.Issuers[i].URL)
+		}
 		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
 		if err != nil {
+			// newIssuer closed what it started; a.Close stops the
+			// issuers before this one.
 			a.Close()
 			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
-		}
-		if _, dup := a.issuers[iss.url]; dup {
-			a.Close()
-			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
 		}
 		a.issuers[iss.url] = iss
 	}
@@ -158,6 +167,7 @@ func New(cfg Config) (*Authenticator, error) {
 			a.single = iss
 		}
 	}
+	a.routeDecode, a.redecode = routeDecodeOptions(a.issuers)
 	tc, err := newTokenCache(cfg.TokenCache, a.clock)
 	if err != nil {
 		a.Close()
@@ -232,7 +242,12 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		}
 	}
 
-	iss.decode = claims.DecodeOptions{ScopeClaims: ic.ScopeClaims}
+	// The effective list, never nil: nil means the default claims, and an
+	// empty list means none, so the two must not be confused later.
+	iss.decode = claims.DecodeOptions{ScopeClaims: slices.Clone(ic.ScopeClaims)}
+	if ic.ScopeClaims == nil {
+		iss.decode.ScopeClaims = claims.DefaultScopeClaims()
+	}
 	validators := make([]func(*claims.Claims) error, len(ic.Validators))
 	copy(validators, ic.Validators)
 	v, err := claims.NewValidation(claims.ValidationOptions{
@@ -348,36 +363,48 @@ func verifyWith(key *jwks.Key, tok *jws.Token) error {
 	return jws.Verify(tok.Header.Alg, key.Public, tok.SigningInput, tok.Signature)
 }
 
-// route decodes the claims and selects the issuer named by iss.
-func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
-	first := a.single
-	var opts *claims.DecodeOptions
-	if first != nil {
-		opts = &first.decode
+// scopeFree decodes claims without reading any scope claim: what a token is
+// routed with when the issuers read different scope claims.
+var scopeFree = claims.DecodeOptions{ScopeClaims: []string{}}
+
+// routeDecodeOptions returns the options a token is decoded with before its
+// issuer is known, and whether the routed issuer's own options must decode
+// it again: the issuers' common options when every issuer reads the same
+// scope claims (one decode), else scopeFree, so that no issuer's token is
+// held to another issuer's scope claims or their types.
+func routeDecodeOptions(issuers map[string]*issuer) (*claims.DecodeOptions, bool) {
+	var common *claims.DecodeOptions
+	for _, iss := range issuers {
+		if common == nil {
+			common = &iss.decode
+			continue
+		}
+		if !slices.Equal(common.ScopeClaims, iss.decode.ScopeClaims) {
+			return &scopeFree, true
+		}
 	}
-	c, err := claims.Decode(payload, opts)
+	return common, false
+}
+
+// route decodes the claims and selects the issuer named by iss; the claims
+// returned are decoded with that issuer's own options.
+func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
+	c, err := claims.Decode(payload, a.routeDecode)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 	}
-	iss := first
+	iss := a.single
 	if iss == nil || iss.url != c.Issuer {
 		if iss, err = a.issuerFor(c.Issuer); err != nil {
 			return nil, nil, err
 		}
-		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
-			if c, err = claims.Decode(payload, &iss.decode); err != nil {
-				return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
-			}
+	}
+	if a.redecode && len(iss.decode.ScopeClaims) > 0 {
+		if c, err = claims.Decode(payload, &iss.decode); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 		}
 	}
 	return iss, c, nil
-}
-
-func (iss *issuer) scopeClaimsOrNil() []string {
-	if iss == nil {
-		return nil
-	}
-	return iss.decode.ScopeClaims
 }
 
 // Ready fetches every remote issuer's keys that are not loaded yet and
