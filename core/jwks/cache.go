@@ -241,11 +241,15 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 			break // the fetch failed
 		}
 		if fresh && miss.hash != 0 && c.negHas(miss.hash, s.gen, now) {
+			c.emit(Event{Kind: EventNegativeHit, URL: s.url})
 			return nil, ErrKeyNotFound
 		}
 		call, delay, changed := c.demand(now, s, miss)
 		if changed {
 			continue // a fetch installed a new set since s was read: look again
+		}
+		if call != nil && s != nil {
+			c.emitUnknownKID(s.url, delay)
 		}
 		if call == nil || delay > c.cfg.MaxWait {
 			break
@@ -447,7 +451,7 @@ func (c *Cache) run(call *cacheCall) {
 		attrs = append(attrs, "keys", "none loaded")
 	}
 	c.log.Warn("jwks: fetching the key set failed; keeping the last good set", attrs...)
-	c.emit(Event{Kind: EventFetchFailed, URL: ev.URL, Err: err, Duration: ev.Duration})
+	c.emit(Event{Kind: EventFetchFailed, URL: ev.URL, Err: err, Duration: ev.Duration, Discovery: ev.Discovery, Status: fetchStatusOf(err)})
 }
 
 // fetch runs discovery when due and downloads the key set, installing a
@@ -456,7 +460,7 @@ func (c *Cache) run(call *cacheCall) {
 func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	url, err := c.jwksURL()
 	if err != nil {
-		return Event{URL: c.cfg.discoveryURL.String()}, err
+		return Event{URL: c.cfg.discoveryURL.String(), Discovery: true}, err
 	}
 	ev := Event{URL: url}
 	old := c.snap.Load()
@@ -481,6 +485,10 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	if old != nil && old.url == url && (resp.notModified || sum == old.sum) {
 		c.install(call, old.set, old.gen, url, resp.validators, old.sum, now, ttl)
 		ev.Kind, ev.Keys, ev.TTL = EventNotModified, len(old.set.keys), ttl
+		ev.Status, ev.Unchanged = http.StatusOK, !resp.notModified
+		if resp.notModified {
+			ev.Status = http.StatusNotModified
+		}
 		return ev, nil
 	}
 	if resp.notModified {
@@ -533,6 +541,7 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 		c.log.Info("jwks: key set loaded", "url", url, "keys", len(set.keys), "ttl", ttl)
 	}
 	ev.Kind, ev.Keys, ev.Added, ev.Removed, ev.TTL = EventFetched, len(set.keys), len(added), len(removed), ttl
+	ev.Status = http.StatusOK
 	return ev, nil
 }
 
@@ -643,6 +652,19 @@ func (c *Cache) staleServed(s *cacheSnapshot) {
 func (c *Cache) emit(ev Event) {
 	if c.onEvent != nil {
 		c.onEvent(ev)
+	}
+}
+
+// emitUnknownKID reports a lookup that asked for a refresh, and whether
+// the cooldown or backoff defers that refresh.
+func (c *Cache) emitUnknownKID(url string, delay time.Duration) {
+	if c.onEvent == nil {
+		return
+	}
+	delay = max(delay, 0)
+	c.onEvent(Event{Kind: EventUnknownKID, URL: url, Delay: delay})
+	if delay > 0 {
+		c.onEvent(Event{Kind: EventRefreshDeferred, URL: url, Delay: delay})
 	}
 }
 

@@ -26,6 +26,24 @@ const (
 	// within MaxStale, because refreshes are failing. Reported once per
 	// lookup, from the request path.
 	EventStaleServed
+	// EventDiscovered: the discovery document was fetched (Status 200) or
+	// confirmed unchanged (Status 304); Duration is set. A failed
+	// discovery is an EventFetchFailed with Discovery set.
+	EventDiscovered
+	// EventUnknownKID: a lookup found no key for its kid (or, without a
+	// kid, for its alg) in the set and asked for a refresh. Reported from
+	// the request path, once per such lookup; Delay is how long until that
+	// refresh may start.
+	EventUnknownKID
+	// EventRefreshDeferred: the refresh an EventUnknownKID asked for
+	// cannot start now, because the cooldown (or the backoff after a
+	// failure) holds it back for Delay. Reported from the request path
+	// right after the EventUnknownKID it concerns.
+	EventRefreshDeferred
+	// EventNegativeHit: a lookup was answered [ErrKeyNotFound] from the
+	// negative cache (a kid a recent refresh did not find), without a
+	// fetch. Reported from the request path.
+	EventNegativeHit
 )
 
 // String returns the kind's name, such as "fetched".
@@ -41,6 +59,14 @@ func (k EventKind) String() string {
 		return "key_skipped"
 	case EventStaleServed:
 		return "stale_served"
+	case EventDiscovered:
+		return "discovered"
+	case EventUnknownKID:
+		return "unknown_kid"
+	case EventRefreshDeferred:
+		return "refresh_deferred"
+	case EventNegativeHit:
+		return "negative_hit"
 	}
 	return "unknown"
 }
@@ -66,4 +92,21 @@ type Event struct {
 	Duration time.Duration
 	// Age is, for EventStaleServed, how long ago the set expired.
 	Age time.Duration
+	// Discovery reports that the event concerns the discovery document
+	// rather than the key set (EventDiscovered, a failed discovery).
+	Discovery bool
+	// Status is the HTTP status of the response of a fetch event
+	// (EventFetched, EventNotModified, EventDiscovered, EventFetchFailed),
+	// or 0 when no response arrived (connection refused, timeout).
+	Status int
+	// Unchanged reports, for EventNotModified, that the provider sent the
+	// same bytes again (200) rather than a 304.
+	Unchanged bool
+	// Delay is, for EventUnknownKID and EventRefreshDeferred, how long
+	// until the refresh asked for may start (0: at once).
+	Delay time.Duration
 }
+
+// MaxEventKind is the largest [EventKind] a Cache reports, for consumers
+// that keep a table indexed by kind.
+const MaxEventKind = EventNegativeHit

@@ -344,15 +344,15 @@ func hashBytes(b []byte) uint64 {
 
 // events records what a Cache reports through OnEvent.
 type events struct {
-	ch     chan jwks.Event // every event but EventStaleServed
-	counts [8]atomic.Int64
+	ch     chan jwks.Event // the fetch outcomes (fetchOutcome) and skipped keys
+	counts [jwks.MaxEventKind + 1]atomic.Int64
 }
 
 func newEvents() *events { return &events{ch: make(chan jwks.Event, 100000)} }
 
 func (e *events) hook(ev jwks.Event) {
 	e.counts[ev.Kind].Add(1)
-	if ev.Kind != jwks.EventStaleServed {
+	if fetchOutcome(ev) || ev.Kind == jwks.EventKeySkipped {
 		e.ch <- ev
 	}
 }
@@ -368,7 +368,7 @@ func (e *events) next(t testing.TB) jwks.Event {
 	for {
 		select {
 		case ev := <-e.ch:
-			if ev.Kind == jwks.EventKeySkipped {
+			if !fetchOutcome(ev) {
 				continue
 			}
 			return ev
@@ -377,6 +377,16 @@ func (e *events) next(t testing.TB) jwks.Event {
 			return jwks.Event{}
 		}
 	}
+}
+
+// fetchOutcome reports whether ev is the outcome of a key-set fetch (or a
+// failed discovery), the events the tests follow in order.
+func fetchOutcome(ev jwks.Event) bool {
+	switch ev.Kind {
+	case jwks.EventFetched, jwks.EventNotModified, jwks.EventFetchFailed:
+		return true
+	}
+	return false
 }
 
 // want returns the next fetch event and fails unless it is of kind k.
@@ -395,7 +405,7 @@ func (e *events) none(t testing.TB) {
 	for {
 		select {
 		case ev := <-e.ch:
-			if ev.Kind == jwks.EventKeySkipped {
+			if !fetchOutcome(ev) {
 				continue
 			}
 			t.Fatalf("unexpected event %v (err %v)", ev.Kind, ev.Err)
