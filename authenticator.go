@@ -12,6 +12,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/clock"
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
+	"github.com/jwksauth/jwksauth/core/telemetry"
 )
 
 // Claims are the verified claims of a token; see [claims.Claims]. They are
@@ -24,6 +25,7 @@ type Claims = claims.Claims
 // key refreshes with [Authenticator.Close].
 type Authenticator struct {
 	issuers      map[string]*issuer
+	order        []string // issuer URLs in configuration order
 	single       *issuer // the only issuer, when there is one
 	clock        clock.Clock
 	logger       *slog.Logger
@@ -33,6 +35,7 @@ type Authenticator struct {
 	query        string
 	parsers      sync.Pool // *jws.Parser
 	tokens       *tokenCache
+	tel          *telemetry.Telemetry
 	// verify checks a token's signature: verifyWith, except in the
 	// benchmark that times everything but the signature.
 	verify func(*jwks.Key, *jws.Token) error
@@ -49,6 +52,16 @@ type issuer struct {
 	typ        string
 	decode     claims.DecodeOptions
 	validation *claims.Validation
+	tel        *telemetry.Issuer
+}
+
+// telemetry returns iss's telemetry handle; nil (no issuer chosen) is
+// recorded without an issuer attribute.
+func (iss *issuer) telemetry() *telemetry.Issuer {
+	if iss == nil {
+		return nil
+	}
+	return iss.tel
 }
 
 // New validates cfg and returns an Authenticator. It starts each remote
@@ -81,6 +94,25 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
+	urls := make([]string, 0, len(cfg.Issuers))
+	for _, ic := range cfg.Issuers {
+		if ic.URL != "" {
+			urls = append(urls, ic.URL)
+		}
+	}
+	tel, err := telemetry.New(telemetry.Options{
+		MeterProvider:  cfg.MeterProvider,
+		TracerProvider: cfg.TracerProvider,
+		Logger:         a.logger,
+		Clock:          a.clock,
+		Issuers:        urls,
+		Reasons:        reasonCodes,
+		Adapters:       adapterNames,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	a.tel = tel
 	for i := range cfg.Issuers {
 		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
 		if err != nil {
@@ -92,13 +124,14 @@ func New(cfg Config) (*Authenticator, error) {
 			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
 		}
 		a.issuers[iss.url] = iss
+		a.order = append(a.order, iss.url)
 	}
 	if len(a.issuers) == 1 {
 		for _, iss := range a.issuers {
 			a.single = iss
 		}
 	}
-	tc, err := newTokenCache(cfg.TokenCache, a.clock)
+	tc, err := newTokenCache(cfg.TokenCache, a.clock, a.tel)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -117,7 +150,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if slices.Contains(ic.Audiences, "") {
 		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
 	}
-	iss := &issuer{url: ic.URL, typ: ic.TokenType}
+	iss := &issuer{url: ic.URL, typ: ic.TokenType, tel: a.tel.Issuer(ic.URL)}
 
 	// Algorithms: asymmetric by default; symmetric only when asked for by
 	// name and backed by a symmetric key in a static source.
@@ -156,13 +189,19 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 			opts.Clock = a.clock
 		}
 		if opts.Logger == nil {
-			opts.Logger = a.logger
+			opts.Logger = a.logger.With("issuer", ic.URL)
+		}
+		if user := opts.OnEvent; user != nil {
+			opts.OnEvent = func(ev jwks.Event) { iss.tel.OnEvent(ev); user(ev) }
+		} else {
+			opts.OnEvent = iss.tel.OnEvent
 		}
 		c, err := jwks.NewCache(opts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		iss.keys, iss.cache = c, c
+		iss.tel.ObserveStatus(c.Status)
 	}
 	if iss.algs.Intersect(jws.Symmetric) != 0 {
 		if _, static := iss.keys.(*jwks.Static); !static {
@@ -208,42 +247,69 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
+	ctx, v := a.tel.Start(ctx)
+	c, iss, hit, err := a.authenticate(ctx, token)
+	if err != nil {
+		a.rejected(ctx, v, iss, err)
+		return nil, err
+	}
+	a.tel.End(ctx, v, iss.tel, -1, a.tokens != nil, hit)
+	return c, nil
+}
+
+// rejected records and logs (at Debug) a rejected token; iss is nil when
+// no configured issuer was chosen.
+func (a *Authenticator) rejected(ctx context.Context, v telemetry.Verification, iss *issuer, err error) {
+	r := reasonIndex(err)
+	a.tel.End(ctx, v, iss.telemetry(), r, a.tokens != nil, false)
+	if a.logger.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{slog.String("reason", reasonCodes[r]), slog.String("error", err.Error())}
+		if iss != nil {
+			attrs = append(attrs, slog.String("issuer", iss.url))
+		}
+		a.logger.LogAttrs(ctx, slog.LevelDebug, "jwksauth: token rejected", attrs...)
+	}
+}
+
+// authenticate is Authenticate without telemetry. It returns the issuer
+// chosen (nil before routing) and whether the token cache answered.
+func (a *Authenticator) authenticate(ctx context.Context, token string) (*Claims, *issuer, bool, error) {
 	now := a.clock.Now()
-	if c, ok := a.tokens.lookup(token, now, a); ok {
-		return c, nil
+	if c, iss, ok := a.tokens.lookup(token, now, a); ok {
+		return c, iss, true, nil
 	}
 
 	p := a.parsers.Get().(*jws.Parser)
 	defer a.parsers.Put(p)
 	tok, err := p.Parse(token)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 
 	// Route by the unverified iss, so that no network I/O ever happens for
 	// an issuer nobody configured.
 	iss, c, err := a.route(tok.Payload)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
-		return nil, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
+		return nil, iss, false, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
 	}
 	key, err := iss.keys.Key(ctx, tok.Header.KeyID, tok.Header.Alg)
 	if err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	if err := a.verify(key, tok); err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	if iss.typ != "" && !tok.Header.TypeIs(iss.typ) {
-		return nil, fmt.Errorf("%w: typ does not match the required %q", ErrTokenType, iss.typ)
+		return nil, iss, false, fmt.Errorf("%w: typ does not match the required %q", ErrTokenType, iss.typ)
 	}
 	if err := iss.validation.Validate(c, now); err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	a.tokens.store(token, c, iss, key)
-	return c, nil
+	return c, iss, false, nil
 }
 
 // verifyWith checks the token's signature with key.
@@ -314,6 +380,7 @@ func (a *Authenticator) Close() error {
 			iss.close()
 		}
 		a.tokens.close()
+		_ = a.tel.Close()
 	})
 	return nil
 }
