@@ -26,7 +26,7 @@ type Claims = claims.Claims
 type Authenticator struct {
 	issuers      map[string]*issuer
 	order        []string // issuer URLs in configuration order
-	single       *issuer // the only issuer, when there is one
+	single       *issuer  // the only issuer, when there is one
 	clock        clock.Clock
 	logger       *slog.Logger
 	realm        string

@@ -113,8 +113,8 @@ type Issuer struct {
 	fetch   map[fetchKey]fetchAttrs
 	skipped map[string][]metric.AddOption
 
-	status atomic.Pointer[func() jwks.CacheStatus]
-	stale  atomic.Bool // for the "stale serving ended" log
+	status          atomic.Pointer[func() jwks.CacheStatus]
+	stale           atomic.Bool // for the "stale serving ended" log
 	lastDeferredLog atomic.Int64
 }
 
