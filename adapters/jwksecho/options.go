@@ -22,6 +22,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // config is the setup of one authentication step; [Require] answers with
 // the config of the step that ran before it.
 type config struct {
+	a               *jwksauth.Authenticator // nil for requireOnly
 	realm           string
 	excluded        []string // WithExclusions paths, compiled into exclusions
 	hasExclusions   bool
@@ -84,7 +85,7 @@ func newConfig(fn string, a *jwksauth.Authenticator, global bool, opts []Option)
 	if a == nil {
 		panic(fmt.Sprintf("jwksecho: %s: nil *jwksauth.Authenticator", fn))
 	}
-	c := &config{realm: a.Realm()}
+	c := &config{a: a, realm: a.Realm()}
 	for i, o := range opts {
 		if o == nil {
 			panic(fmt.Sprintf("jwksecho: %s: option %d is nil", fn, i))
