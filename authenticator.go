@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
@@ -28,6 +29,7 @@ type Authenticator struct {
 	order        []string // issuer URLs in configuration order
 	single       *issuer  // the only issuer, when there is one
 	clock        clock.Clock
+	wall         bool // clock is the wall clock (time.Now)
 	logger       *slog.Logger
 	realm        string
 	maxTokenSize int
@@ -79,6 +81,7 @@ func New(cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		issuers:      make(map[string]*issuer, len(cfg.Issuers)),
 		clock:        clock.OrReal(cfg.Clock),
+		wall:         cfg.Clock == nil || cfg.Clock == clock.Real,
 		logger:       cfg.Logger,
 		realm:        cfg.Realm,
 		maxTokenSize: cfg.MaxTokenSize,
@@ -248,7 +251,11 @@ func (iss *issuer) close() {
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
 	ctx, v := a.tel.Start(ctx)
-	c, iss, hit, err := a.authenticate(ctx, token)
+	now := v.Started()
+	if now.IsZero() || !a.wall {
+		now = a.clock.Now()
+	}
+	c, iss, hit, err := a.authenticate(ctx, token, now)
 	if err != nil {
 		a.rejected(ctx, v, iss, err)
 		return nil, err
@@ -273,8 +280,7 @@ func (a *Authenticator) rejected(ctx context.Context, v telemetry.Verification, 
 
 // authenticate is Authenticate without telemetry. It returns the issuer
 // chosen (nil before routing) and whether the token cache answered.
-func (a *Authenticator) authenticate(ctx context.Context, token string) (*Claims, *issuer, bool, error) {
-	now := a.clock.Now()
+func (a *Authenticator) authenticate(ctx context.Context, token string, now time.Time) (*Claims, *issuer, bool, error) {
 	if c, iss, ok := a.tokens.lookup(token, now, a); ok {
 		return c, iss, true, nil
 	}

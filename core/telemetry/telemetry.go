@@ -65,11 +65,13 @@ type Telemetry struct {
 	log    *slog.Logger
 	clock  clock.Clock
 
-	verifications  metric.Int64Counter
+	// The verification counters are atomics behind observable counters:
+	// the token-cache hit path then costs two uncontended atomic adds, not
+	// two synchronous SDK measurements (see docs/decisions/0018).
 	verifyDuration metric.Float64Histogram
-	tcHits         metric.Int64Counter
-	tcMisses       metric.Int64Counter
-	tcEvictions    metric.Int64Counter
+	tcHits         atomic.Int64
+	tcMisses       atomic.Int64
+	tcEvictions    atomic.Int64
 	fetches        metric.Int64Counter
 	fetchDuration  metric.Float64Histogram
 	unknownKIDs    metric.Int64Counter
@@ -83,7 +85,8 @@ type Telemetry struct {
 
 	reasons  []string
 	issuers  map[string]*Issuer
-	none     *Issuer // rejections before an issuer was chosen
+	list     []*Issuer // issuers in configuration order
+	none     *Issuer   // rejections before an issuer was chosen
 	answerMu sync.Mutex
 	answerBy map[answerKey][]metric.AddOption
 
@@ -95,23 +98,27 @@ type answerKey struct {
 	status  int
 }
 
-// verification is the attributes of one (issuer, outcome, reason).
+// verification is the attributes of one (issuer, outcome, reason) and its
+// count.
 type verification struct {
-	add    []metric.AddOption
+	n      atomic.Int64
+	set    attribute.Set
 	record []metric.RecordOption
 	attrs  []attribute.KeyValue // for spans
+	_      [64]byte             // keep counters of different outcomes on different cache lines
 }
 
 // Issuer is the per-issuer part of a [Telemetry]: its attribute sets and
 // the key cache it reports on. A nil *Issuer records nothing.
 type Issuer struct {
-	t       *Telemetry
-	url     string
-	attr    []metric.AddOption // just the issuer
-	success verification
-	reasons []verification // by reason index, then "other"
-	fetch   map[fetchKey]fetchAttrs
-	skipped map[string][]metric.AddOption
+	t         *Telemetry
+	url       string
+	attr      []metric.AddOption // just the issuer
+	success   *verification
+	reasons   []*verification // by reason index, then "other"
+	statusSet attribute.Set
+	fetch     map[fetchKey]fetchAttrs
+	skipped   map[string][]metric.AddOption
 
 	status          atomic.Pointer[func() jwks.CacheStatus]
 	stale           atomic.Bool // for the "stale serving ended" log
@@ -160,15 +167,20 @@ func New(o Options) (*Telemetry, error) {
 		errs = append(errs, err)
 		return c
 	}
-	t.verifications = counter(MetricVerifications, "{verification}", "Verified bearer tokens, by issuer, outcome and rejection reason.")
+	observed := func(name, unit, desc string) metric.Int64ObservableCounter {
+		c, err := m.Int64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	verifications := observed(MetricVerifications, "{verification}", "Verified bearer tokens, by issuer, outcome and rejection reason.")
 	var err error
 	t.verifyDuration, err = m.Float64Histogram(MetricVerificationDuration, metric.WithUnit("s"),
-		metric.WithDescription("Time to verify one bearer token, by issuer, outcome and rejection reason."),
+		metric.WithDescription("Time to verify one bearer token the token cache did not answer, by issuer, outcome and rejection reason."),
 		metric.WithExplicitBucketBoundaries(VerificationBuckets...))
 	errs = append(errs, err)
-	t.tcHits = counter(MetricTokenCacheHits, "{lookup}", "Verifications answered by the verified-token cache.")
-	t.tcMisses = counter(MetricTokenCacheMisses, "{lookup}", "Verified-token cache lookups that found no usable entry.")
-	t.tcEvictions = counter(MetricTokenCacheEvictions, "{entry}", "Verified-token cache entries evicted for room or at their token's expiry.")
+	tcHits := observed(MetricTokenCacheHits, "{lookup}", "Verifications answered by the verified-token cache.")
+	tcMisses := observed(MetricTokenCacheMisses, "{lookup}", "Verified-token cache lookups that found no usable entry.")
+	tcEvictions := observed(MetricTokenCacheEvictions, "{entry}", "Verified-token cache entries evicted for room or at their token's expiry.")
 	t.fetches = counter(MetricFetches, "{fetch}", "Downloads of key sets and discovery documents, by result and HTTP status class.")
 	t.fetchDuration, err = m.Float64Histogram(MetricFetchDuration, metric.WithUnit("s"),
 		metric.WithDescription("Time to download a key set or discovery document."),
@@ -203,6 +215,7 @@ func New(o Options) (*Telemetry, error) {
 	for _, u := range o.Issuers {
 		if _, dup := t.issuers[u]; !dup {
 			t.issuers[u] = t.newIssuer(u)
+			t.list = append(t.list, t.issuers[u])
 		}
 	}
 	for _, a := range o.Adapters {
@@ -211,16 +224,26 @@ func New(o Options) (*Telemetry, error) {
 		}
 	}
 
-	if !mNoop && len(t.issuers) > 0 {
+	if !mNoop {
 		reg, err := m.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
+			obs.ObserveInt64(tcHits, t.tcHits.Load())
+			obs.ObserveInt64(tcMisses, t.tcMisses.Load())
+			obs.ObserveInt64(tcEvictions, t.tcEvictions.Load())
+			for _, iss := range append(t.list, t.none) {
+				for _, v := range append(iss.reasons, iss.success) {
+					if n := v.n.Load(); n > 0 {
+						obs.ObserveInt64(verifications, n, metric.WithAttributeSet(v.set))
+					}
+				}
+			}
 			now := t.clock.Now()
-			for _, iss := range t.issuers {
+			for _, iss := range t.list {
 				f := iss.status.Load()
 				if f == nil {
 					continue
 				}
 				st := (*f)()
-				o := metric.WithAttributeSet(iss.set())
+				o := metric.WithAttributeSet(iss.statusSet)
 				obs.ObserveInt64(keys, int64(st.Keys), o)
 				if !st.Fetched.IsZero() {
 					obs.ObserveFloat64(age, now.Sub(st.Fetched).Seconds(), o)
@@ -235,7 +258,7 @@ func New(o Options) (*Telemetry, error) {
 				}
 			}
 			return nil
-		}, keys, age, stale, refreshIn)
+		}, verifications, tcHits, tcMisses, tcEvictions, keys, age, stale, refreshIn)
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: %w", err)
 		}
@@ -258,18 +281,19 @@ func (t *Telemetry) newIssuer(url string) *Issuer {
 	if url != "" {
 		base = append(base, attribute.String(AttrIssuer, url))
 	}
-	iss.attr = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(base...))}
-	mk := func(kv ...attribute.KeyValue) verification {
+	iss.statusSet = attribute.NewSet(base...)
+	iss.attr = []metric.AddOption{metric.WithAttributeSet(iss.statusSet)}
+	mk := func(kv ...attribute.KeyValue) *verification {
 		all := append(append([]attribute.KeyValue(nil), base...), kv...)
 		s := attribute.NewSet(all...)
-		return verification{
-			add:    []metric.AddOption{metric.WithAttributeSet(s)},
+		return &verification{
+			set:    s,
 			record: []metric.RecordOption{metric.WithAttributeSet(s)},
 			attrs:  all,
 		}
 	}
 	iss.success = mk(attribute.String(AttrOutcome, "success"))
-	iss.reasons = make([]verification, len(t.reasons)+1)
+	iss.reasons = make([]*verification, len(t.reasons)+1)
 	for i, r := range append(append([]string(nil), t.reasons...), "other") {
 		iss.reasons[i] = mk(attribute.String(AttrOutcome, "rejected"), attribute.String(AttrReason, r))
 	}
@@ -298,13 +322,6 @@ func (t *Telemetry) newIssuer(url string) *Issuer {
 			append(base[:len(base):len(base)], attribute.String(AttrSkipReason, r))...))}
 	}
 	return iss
-}
-
-func (iss *Issuer) set() attribute.Set {
-	if iss.url == "" {
-		return *attribute.EmptySet()
-	}
-	return attribute.NewSet(attribute.String(AttrIssuer, iss.url))
 }
 
 // Issuer returns the handle of a configured issuer, or the handle for
@@ -352,6 +369,11 @@ type Verification struct {
 	span  trace.Span
 }
 
+// Started returns the wall-clock time Start read, or the zero time when
+// durations are not recorded. A caller on the wall clock may use it as
+// "now" instead of reading the clock again.
+func (v Verification) Started() time.Time { return v.start }
+
 // Start begins a verification: it reads the clock when durations are
 // recorded and starts a span when ctx carries a recording span (the
 // request's), returning the context to verify under.
@@ -380,22 +402,22 @@ func (t *Telemetry) End(ctx context.Context, v Verification, iss *Issuer, reason
 	if iss == nil {
 		iss = t.none
 	}
-	vv := &iss.success
+	vv := iss.success
 	if reason >= 0 {
 		if reason >= len(iss.reasons)-1 {
 			reason = len(iss.reasons) - 1
 		}
-		vv = &iss.reasons[reason]
+		vv = iss.reasons[reason]
 	}
-	t.verifications.Add(ctx, 1, vv.add...)
-	if !v.start.IsZero() {
-		t.verifyDuration.Record(ctx, time.Since(v.start).Seconds(), vv.record...)
-	}
-	if tokenCache {
-		if hit {
-			t.tcHits.Add(ctx, 1)
-		} else {
-			t.tcMisses.Add(ctx, 1)
+	vv.n.Add(1)
+	if hit {
+		t.tcHits.Add(1)
+	} else {
+		if tokenCache {
+			t.tcMisses.Add(1)
+		}
+		if !v.start.IsZero() {
+			t.verifyDuration.Record(ctx, time.Since(v.start).Seconds(), vv.record...)
 		}
 	}
 	if v.span != nil {
@@ -420,7 +442,7 @@ func (t *Telemetry) Evicted() {
 	if t == nil || t.off {
 		return
 	}
-	t.tcEvictions.Add(context.Background(), 1)
+	t.tcEvictions.Add(1)
 }
 
 // Answered counts a rejection an adapter answered with status.
