@@ -91,3 +91,9 @@ tidy:
 demo:
 	@test -f examples/$(FRAMEWORK)/main.go || { echo "FRAMEWORK=$(FRAMEWORK): want nethttp, gin, echo or fiber" >&2; exit 2; }
 	cd examples/$(FRAMEWORK) && DEV_ISSUER=1 $(GO) run .
+
+## rules: promtool check and unit tests of the Prometheus alerting rules
+## (installs Debian's prometheus package for promtool when missing).
+.PHONY: rules
+rules:
+	./scripts/promtool-test.sh
