@@ -1,5 +1,7 @@
 package telemetry
 
+import "strings"
+
 // The instrument names, in the OpenTelemetry semantic-convention style
 // with a "jwksauth." prefix. A Prometheus exporter turns dots into
 // underscores and appends the unit and _total (counters): for example
@@ -89,16 +91,66 @@ const (
 	AttrCacheHit    = "jwksauth.token_cache.hit"
 )
 
-// Names lists every metric name this package defines.
-func Names() []string {
-	return []string{
-		MetricVerifications, MetricVerificationDuration,
-		MetricTokenCacheHits, MetricTokenCacheMisses, MetricTokenCacheEvictions,
-		MetricFetches, MetricFetchDuration, MetricUnknownKIDs, MetricRefreshesDeferred,
-		MetricNegativeHits, MetricKeysAdded, MetricKeysRemoved, MetricKeysSkipped,
-		MetricStaleServes, MetricKeys, MetricKeySetAge, MetricKeySetStale, MetricRefreshIn,
-		MetricAnswers,
+// Kind is the instrument kind of a [Metric].
+type Kind string
+
+// The instrument kinds used.
+const (
+	Counter   Kind = "counter"   // monotonic sum (synchronous or observable)
+	Histogram Kind = "histogram" // explicit buckets
+	Gauge     Kind = "gauge"     // observable gauge
+)
+
+// Metric describes one instrument: its name, UCUM unit and kind.
+type Metric struct {
+	Name string
+	Unit string
+	Kind Kind
+}
+
+// Catalog lists every instrument this package creates, for tests, docs and
+// tooling (dashboards and alert rules are checked against it).
+func Catalog() []Metric {
+	return []Metric{
+		{MetricVerifications, "{verification}", Counter},
+		{MetricVerificationDuration, "s", Histogram},
+		{MetricTokenCacheHits, "{lookup}", Counter},
+		{MetricTokenCacheMisses, "{lookup}", Counter},
+		{MetricTokenCacheEvictions, "{entry}", Counter},
+		{MetricFetches, "{fetch}", Counter},
+		{MetricFetchDuration, "s", Histogram},
+		{MetricUnknownKIDs, "{lookup}", Counter},
+		{MetricRefreshesDeferred, "{refresh}", Counter},
+		{MetricNegativeHits, "{lookup}", Counter},
+		{MetricKeysAdded, "{key}", Counter},
+		{MetricKeysRemoved, "{key}", Counter},
+		{MetricKeysSkipped, "{key}", Counter},
+		{MetricStaleServes, "{lookup}", Counter},
+		{MetricKeys, "{key}", Gauge},
+		{MetricKeySetAge, "s", Gauge},
+		{MetricKeySetStale, "{1}", Gauge},
+		{MetricRefreshIn, "s", Gauge},
+		{MetricAnswers, "{answer}", Counter},
 	}
+}
+
+// PrometheusNames returns the series names a Prometheus exporter
+// (go.opentelemetry.io/otel/exporters/prometheus, default translation)
+// gives m: dots become underscores, a unit in seconds appends _seconds
+// (annotations in braces append nothing), counters append _total, and
+// histograms are _bucket, _sum and _count.
+func (m Metric) PrometheusNames() []string {
+	base := strings.ReplaceAll(m.Name, ".", "_")
+	if m.Unit == "s" {
+		base += "_seconds"
+	}
+	switch m.Kind {
+	case Counter:
+		return []string{base + "_total"}
+	case Histogram:
+		return []string{base + "_bucket", base + "_sum", base + "_count"}
+	}
+	return []string{base}
 }
 
 // VerificationBuckets are the explicit bucket boundaries of

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwksauth/jwksauth/core/telemetry"
 	"github.com/jwksauth/jwksauth/jwkstest"
 )
 
@@ -124,6 +125,19 @@ func TestMetricsEndpoint(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Every series the exporter writes is named as the catalog predicts
+	// (the dashboard and alert rules are checked against the catalog).
+	known := map[string]bool{}
+	for _, m := range telemetry.Catalog() {
+		for _, n := range m.PrometheusNames() {
+			known[n] = true
+		}
+	}
+	for _, l := range strings.Split(grepJWKSAuth(text), "\n") {
+		if name, _, _ := strings.Cut(l, "{"); !known[name] {
+			t.Errorf("series %s is not in telemetry.Catalog", name)
 		}
 	}
 	if t.Failed() {

@@ -296,6 +296,8 @@ func TestTelemetryAfterRealRequests(t *testing.T) {
 		}
 	}
 
+	checkCatalog(t, m.collect().rm)
+
 	// The health report agrees.
 	h := e.a.Health()
 	if !h.Ready || len(h.Issuers) != 1 || h.Issuers[0].Keys != 2 || h.Issuers[0].Stale {
