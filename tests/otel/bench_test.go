@@ -2,7 +2,9 @@ package otel_test
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -75,4 +77,108 @@ func BenchmarkAuthenticateTelemetry(b *testing.B) {
 			}
 		})
 	})
+}
+
+// newHitAuthenticator returns an Authenticator for idp with the given
+// providers, its keys loaded and tok in its token cache.
+func newHitAuthenticator(tb testing.TB, idp *jwkstest.Issuer, tok string, mp metric.MeterProvider, tp trace.TracerProvider) *jwksauth.Authenticator {
+	tb.Helper()
+	a, err := jwksauth.New(jwksauth.Config{
+		Issuers:        []jwksauth.Issuer{{URL: idp.URL(), Audiences: []string{audience}}},
+		MeterProvider:  mp,
+		TracerProvider: tp,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = a.Close() })
+	if err := a.Ready(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := a.Authenticate(context.Background(), tok); err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// BenchmarkTelemetryOverhead measures what metrics add to a token-cache
+// hit, robustly on a loaded machine: it times an Authenticator with no-op
+// providers and one with a real SDK MeterProvider in alternating batches of
+// 64 calls (which goes first alternates too) and reports the median of the
+// per-call differences as extra-ns/op; "global" does the same for nil
+// providers without an SDK installed against no-op ones. ns/op is the two
+// timed together and means little.
+//
+//	cd tests/otel && go test -run '^$' -bench TelemetryOverhead -count 6
+func BenchmarkTelemetryOverhead(b *testing.B) {
+	idp := jwkstest.NewIssuer(b, jwkstest.WithAudience(audience))
+	tok := idp.MustMint(map[string]any{"scope": "openid profile email reports:read"})
+	noop := newHitAuthenticator(b, idp, tok, metricnoop.NewMeterProvider(), tracenoop.NewTracerProvider())
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	for _, c := range []struct {
+		name string
+		a    *jwksauth.Authenticator
+	}{
+		{"sdk", newHitAuthenticator(b, idp, tok, mp, tracenoop.NewTracerProvider())},
+		{"global", newHitAuthenticator(b, idp, tok, nil, nil)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			const batch = 64
+			batchOf := func(a *jwksauth.Authenticator) time.Duration {
+				start := time.Now()
+				for range batch {
+					if _, err := a.Authenticate(ctx, tok); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(start)
+			}
+			var diffs []float64
+			flip := false
+			b.ReportAllocs()
+			for b.Loop() {
+				var base, with time.Duration
+				if flip {
+					with, base = batchOf(c.a), batchOf(noop)
+				} else {
+					base, with = batchOf(noop), batchOf(c.a)
+				}
+				flip = !flip
+				diffs = append(diffs, float64(with-base)/batch)
+			}
+			slices.Sort(diffs)
+			b.ReportMetric(diffs[len(diffs)/2], "extra-ns/op")
+		})
+	}
+}
+
+// TestNoAllocationsWithMetrics holds the token-cache hit path to zero
+// allocations with a real SDK MeterProvider, as with no-op providers.
+func TestNoAllocationsWithMetrics(t *testing.T) {
+	idp := jwkstest.NewIssuer(t, jwkstest.WithAudience(audience))
+	tok := idp.MustMint(nil)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	for name, a := range map[string]*jwksauth.Authenticator{
+		"sdk":    newHitAuthenticator(t, idp, tok, mp, tracenoop.NewTracerProvider()),
+		"noop":   newHitAuthenticator(t, idp, tok, metricnoop.NewMeterProvider(), tracenoop.NewTracerProvider()),
+		"global": newHitAuthenticator(t, idp, tok, nil, nil),
+	} {
+		allocs := testing.AllocsPerRun(1000, func() {
+			if _, err := a.Authenticate(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per cache hit, want 0", name, allocs)
+		}
+	}
+	m := (&metrics{t: t, reader: reader}).collect()
+	if n := m.sum(telemetry.MetricTokenCacheHits, nil); n < 1000 {
+		t.Errorf("%d cache hits recorded by the SDK, want at least 1000", n)
+	}
 }
