@@ -540,12 +540,12 @@ func (iss *Issuer) OnEvent(ev jwks.Event) {
 		iss.fetchSpan(ev, doc, res)
 	case jwks.EventKeySkipped:
 		r := skipReason(ev.Err)
-		t.keysSkipped.Add(ctx, 1, iss.skipped[r]...)
-		t.log.Info("jwksauth: key skipped", "issuer", iss.url, "reason", r, "error", ev.Err)
+		t.keysSkipped.Add(ctx, 1, iss.skipped[r]...) // the cache logs it, with the error
 	case jwks.EventStaleServed:
 		t.staleServes.Add(ctx, 1, iss.attr...)
-		if iss.stale.CompareAndSwap(false, true) {
-			t.log.Warn("jwksauth: serving a stale key set; refreshes fail", "issuer", iss.url, "url", ev.URL, "expired_ago", ev.Age)
+		// The cache logs the start of stale serving; the end is logged here.
+		if !iss.stale.Load() {
+			iss.stale.Store(true)
 		}
 	case jwks.EventUnknownKID:
 		t.unknownKIDs.Add(ctx, 1, iss.attr...)

@@ -285,7 +285,7 @@ func TestTelemetryAfterRealRequests(t *testing.T) {
 	}
 
 	logs := e.logs.String()
-	for _, want := range []string{"token rejected", "reason=token_expired", "reason=audience_invalid", "serving a stale key set", "cooldown defers the refresh"} {
+	for _, want := range []string{"token rejected", "reason=token_expired", "reason=audience_invalid", "serving keys past their TTL", "cooldown defers the refresh"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
