@@ -22,6 +22,8 @@ import (
 //	malformed request (ErrInvalidRequest)             400    Bearer realm="…", error="invalid_request", …
 //	token invalid, expired, wrong iss/aud, bad
 //	signature, unknown key, failed validator          401    Bearer realm="…", error="invalid_token", …
+//	step-up requirement not met
+//	(ErrInsufficientUserAuthentication)               401    Bearer realm="…", error="insufficient_user_authentication", acr_values="…", max_age="…"
 //	route requirement not met (ErrInsufficientScope)  403    Bearer realm="…", error="insufficient_scope", scope="…"
 //	keys unavailable (ErrKeysUnavailable)             503    none; Retry-After
 //
@@ -43,6 +45,36 @@ type Answer struct {
 	RetryAfter int
 	// Scopes are the scopes a route needs, for a 403 answer.
 	Scopes []string
+	// ACRValues are the authentication context classes a step-up answer
+	// (ErrInsufficientUserAuthentication) asks for, or nil.
+	ACRValues []string
+	// MaxAge is the largest accepted time since the user's authentication,
+	// in seconds, that a step-up answer asks for, or 0.
+	MaxAge int
+	// DPoPChallenge is a second WWW-Authenticate value, the DPoP challenge
+	// (RFC 9449 §7.1), when DPoP is enabled and the first challenge is a
+	// Bearer one; "" otherwise.
+	DPoPChallenge string
+	// DPoPNonce is the DPoP-Nonce header (RFC 9449 §9), or "".
+	DPoPNonce string
+}
+
+// AnswerOptions are the attributes of answers that come from the
+// configuration rather than from the error.
+type AnswerOptions struct {
+	// Realm is the realm attribute of challenges; "" for none.
+	Realm string
+	// ResourceMetadata is the URL of the protected-resource metadata
+	// document (RFC 9728 §5.1), sent as the resource_metadata attribute of
+	// every challenge; "" for none. [Authenticator.AnswerOptions] fills it
+	// from [Config.Resource].
+	ResourceMetadata string
+	// DPoPAlgs, when not empty, are the DPoP proof algorithms (space
+	// separated): 401 answers then carry a DPoP challenge too, and DPoP
+	// errors are answered with the DPoP scheme (RFC 9449 §7.1).
+	DPoPAlgs string
+	// DPoPNonce, when not empty, is sent as DPoP-Nonce (RFC 9449 §8).
+	DPoPNonce string
 }
 
 // ProblemContentType is the media type of an [Answer]'s body (RFC 9457).
@@ -65,6 +97,12 @@ var reasons = []struct {
 	{ErrTokenMissing, reason{"token_missing", http.StatusUnauthorized, "", "A bearer token is required"}},
 	{ErrInvalidRequest, reason{"invalid_request", http.StatusBadRequest, "invalid_request", "The request does not carry a bearer token in a valid form"}},
 	{ErrKeysUnavailable, reason{"keys_unavailable", http.StatusServiceUnavailable, "", "The signing keys of the issuer are unavailable; retry later"}},
+	{ErrStoreUnavailable, reason{"store_unavailable", http.StatusServiceUnavailable, "", "A shared store this service needs is unavailable; retry later"}},
+	{ErrDPoPNonce, reason{"use_dpop_nonce", http.StatusUnauthorized, "use_dpop_nonce", "Resend the request with a DPoP proof carrying the server's nonce"}},
+	{ErrDPoPProof, reason{"invalid_dpop_proof", http.StatusUnauthorized, "invalid_dpop_proof", "The DPoP proof is invalid"}},
+	{ErrDPoPBinding, reason{"token_binding_invalid", http.StatusUnauthorized, "invalid_token", "The access token and its DPoP proof do not match"}},
+	{ErrTokenRevoked, reason{"token_revoked", http.StatusUnauthorized, "invalid_token", "The access token was revoked"}},
+	{ErrInsufficientUserAuthentication, reason{"insufficient_user_authentication", http.StatusUnauthorized, "insufficient_user_authentication", "A stronger or more recent authentication is required"}},
 	{ErrInsufficientScope, reason{"insufficient_scope", http.StatusForbidden, "insufficient_scope", "The token does not grant what this resource requires"}},
 	{ErrTokenExpired, reason{"token_expired", http.StatusUnauthorized, "invalid_token", "The access token expired"}},
 	{ErrTokenNotYetValid, reason{"token_not_yet_valid", http.StatusUnauthorized, "invalid_token", "The access token is not valid yet"}},
@@ -114,6 +152,15 @@ func reasonIndex(err error) int {
 // [Requirement] returned; an error that matches none of the package's
 // sentinels is a 500 with no challenge: a bug, not the client's fault.
 func AnswerFor(err error, realm string) Answer {
+	return AnswerWith(err, AnswerOptions{Realm: realm})
+}
+
+// AnswerWith is [AnswerFor] with every configured attribute of the
+// challenge: the realm and the resource_metadata URL (RFC 9728 §5.1). A
+// step-up error ([ErrInsufficientUserAuthentication]) is answered 401 with
+// error="insufficient_user_authentication" and the acr_values and max_age
+// attributes of RFC 9470 §3.
+func AnswerWith(err error, o AnswerOptions) Answer {
 	r := internalReason
 	for _, e := range reasons {
 		if errors.Is(err, e.err) {
@@ -136,16 +183,35 @@ func AnswerFor(err error, realm string) Answer {
 			a.Description = d
 		}
 	}
-	if r.status == http.StatusUnauthorized || r.status == http.StatusBadRequest || r.status == http.StatusForbidden {
-		a.Challenge = challenge(realm, r.rfc6750, a.Description, a.Scopes)
+	var se *claims.StepUpError
+	if r.rfc6750 == "insufficient_user_authentication" && errors.As(err, &se) {
+		a.ACRValues = se.ACRValues
+		a.MaxAge = int(se.MaxAge / time.Second)
+		if d := safeText(se.Description); d != "" {
+			a.Description = d
+		}
 	}
+	if r.status == http.StatusUnauthorized || r.status == http.StatusBadRequest || r.status == http.StatusForbidden {
+		dpopError := o.DPoPAlgs != "" && (r.code == "use_dpop_nonce" || r.code == "invalid_dpop_proof" || r.code == "token_binding_invalid")
+		switch {
+		case dpopError:
+			a.Challenge = a.challenge(o, "DPoP", r.rfc6750)
+		default:
+			a.Challenge = a.challenge(o, "Bearer", r.rfc6750)
+			if o.DPoPAlgs != "" && r.status == http.StatusUnauthorized {
+				a.DPoPChallenge = (&Answer{}).challenge(o, "DPoP", "")
+			}
+		}
+	}
+	a.DPoPNonce = o.DPoPNonce
 	return a
 }
 
-// challenge builds an RFC 6750 §3 WWW-Authenticate value.
-func challenge(realm, errCode, desc string, scopes []string) string {
+// challenge builds an RFC 6750 §3 WWW-Authenticate value, with the
+// attributes of RFC 9470 §3 and RFC 9728 §5.1 where they apply.
+func (a *Answer) challenge(o AnswerOptions, scheme, errCode string) string {
 	var b strings.Builder
-	b.WriteString("Bearer")
+	b.WriteString(scheme)
 	sep := " "
 	attr := func(name, value string) {
 		b.WriteString(sep)
@@ -155,17 +221,29 @@ func challenge(realm, errCode, desc string, scopes []string) string {
 		b.WriteByte('"')
 		sep = ", "
 	}
-	if realm != "" {
-		attr("realm", quoteSafe(realm))
+	if o.Realm != "" {
+		attr("realm", quoteSafe(o.Realm))
+	}
+	if scheme == "DPoP" {
+		attr("algs", safeText(o.DPoPAlgs))
 	}
 	if errCode != "" {
 		attr("error", errCode)
-		if desc != "" {
-			attr("error_description", safeText(desc))
+		if a.Description != "" {
+			attr("error_description", safeText(a.Description))
 		}
 	}
-	if len(scopes) > 0 {
-		attr("scope", safeText(strings.Join(scopes, " ")))
+	if len(a.Scopes) > 0 {
+		attr("scope", safeText(strings.Join(a.Scopes, " ")))
+	}
+	if len(a.ACRValues) > 0 {
+		attr("acr_values", safeText(strings.Join(a.ACRValues, " ")))
+	}
+	if a.MaxAge > 0 {
+		attr("max_age", strconv.Itoa(a.MaxAge))
+	}
+	if o.ResourceMetadata != "" {
+		attr("resource_metadata", safeText(o.ResourceMetadata))
 	}
 	return b.String()
 }
@@ -222,6 +300,14 @@ func (a Answer) Body() []byte {
 		b = append(b, `,"scope":`...)
 		b = strconv.AppendQuote(b, strings.Join(a.Scopes, " "))
 	}
+	if len(a.ACRValues) > 0 {
+		b = append(b, `,"acr_values":`...)
+		b = strconv.AppendQuote(b, strings.Join(a.ACRValues, " "))
+	}
+	if a.MaxAge > 0 {
+		b = append(b, `,"max_age":`...)
+		b = strconv.AppendInt(b, int64(a.MaxAge), 10)
+	}
 	b = append(b, '}')
 	return b
 }
@@ -232,6 +318,12 @@ func (a Answer) Body() []byte {
 func (a Answer) Header(h http.Header) {
 	if a.Challenge != "" {
 		h.Set("WWW-Authenticate", a.Challenge)
+	}
+	if a.DPoPChallenge != "" {
+		h.Add("WWW-Authenticate", a.DPoPChallenge)
+	}
+	if a.DPoPNonce != "" {
+		h.Set("DPoP-Nonce", a.DPoPNonce)
 	}
 	if a.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(a.RetryAfter))
@@ -244,7 +336,12 @@ func (a Answer) Header(h http.Header) {
 // protected under realm. It is the default error writer of the net/http
 // adapter and a convenience for hand-written handlers.
 func WriteError(w http.ResponseWriter, err error, realm string) {
-	a := AnswerFor(err, realm)
+	AnswerFor(err, realm).Write(w)
+}
+
+// Write writes the answer on w: its headers ([Answer.Header]), status and
+// body ([Answer.Body]).
+func (a Answer) Write(w http.ResponseWriter) {
 	a.Header(w.Header())
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(a.Body())

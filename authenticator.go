@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
+	"github.com/jwksauth/jwksauth/core/dpop"
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
+	"github.com/jwksauth/jwksauth/core/store"
 	"github.com/jwksauth/jwksauth/core/telemetry"
 )
 
@@ -43,6 +46,25 @@ type Authenticator struct {
 	verify func(*jwks.Key, *jws.Token) error
 
 	closeOnce sync.Once
+
+	// resource is the protected-resource configuration (RFC 9728), nil
+	// when none is configured; resourceMetadataURL is the
+	// resource_metadata attribute of challenges.
+	resource            *resourceState
+	resourceMetadataURL string
+
+	// DPoP and revocation (see dpop.go): dpop is nil when no issuer takes
+	// DPoP; revocation is nil when none is configured.
+	dpop             *dpop.Verifier
+	dpopAlgs         string // the algs attribute of DPoP challenges
+	trustForwarded   bool
+	revocation       store.Revocation
+	revocationPolicy store.RevocationPolicy
+
+	// Multi-tenant issuers (see tenant.go) and the per-request filter.
+	cfg            Config // for the issuers of tenants, created on demand
+	templates      []*tenantSet
+	requestIssuers func(host, path, iss string) bool
 }
 
 // issuer is one configured issuer, ready for the hot path.
@@ -54,6 +76,7 @@ type issuer struct {
 	typ        string
 	decode     claims.DecodeOptions
 	validation *claims.Validation
+	dpop       DPoPMode
 	tel        *telemetry.Issuer
 }
 
@@ -72,7 +95,7 @@ func (iss *issuer) telemetry() *telemetry.Issuer {
 // 503 until keys arrive). Call [Authenticator.Ready] to wait for the keys,
 // e.g. in a readiness probe.
 func New(cfg Config) (*Authenticator, error) {
-	if len(cfg.Issuers) == 0 {
+	if len(cfg.Issuers) == 0 && len(cfg.IssuerTemplates) == 0 {
 		return nil, fmt.Errorf("%w: no issuer configured", ErrConfig)
 	}
 	if cfg.MaxTokenSize < 0 {
@@ -94,6 +117,43 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
+	}
+	res, resURL, err := newResource(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.resource, a.resourceMetadataURL = res, resURL
+	a.revocation, a.revocationPolicy = cfg.Revocation, cfg.RevocationPolicy
+	if a.revocationPolicy > store.FailOpen {
+		return nil, fmt.Errorf("%w: RevocationPolicy %d", ErrConfig, a.revocationPolicy)
+	}
+	a.cfg, a.requestIssuers = cfg, cfg.RequestIssuers
+	for _, t := range cfg.IssuerTemplates {
+		ts, err := newTenantSet(t)
+		if err != nil {
+			return nil, err
+		}
+		a.templates = append(a.templates, ts)
+	}
+	dpopIssuers := slices.Clone(cfg.Issuers)
+	for _, t := range cfg.IssuerTemplates {
+		dpopIssuers = append(dpopIssuers, Issuer{URL: t.Pattern, DPoP: t.Issuer.DPoP})
+	}
+	for _, ic := range dpopIssuers {
+		if ic.DPoP > DPoPRequired {
+			return nil, fmt.Errorf("%w: issuer %q: DPoP mode %d", ErrConfig, ic.URL, ic.DPoP)
+		}
+		if ic.DPoP != DPoPDisabled && a.dpop == nil {
+			replay := cfg.Replay
+			if replay == nil {
+				replay = store.NewMemory(store.MemoryOptions{Clock: a.clock})
+			}
+			if a.dpop, err = newDPoP(&cfg, replay); err != nil {
+				return nil, err
+			}
+			a.trustForwarded = cfg.DPoP.TrustForwarded
+			a.dpopAlgs = algNames(a.dpop.Algorithms())
+		}
 	}
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
@@ -147,13 +207,17 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if ic.URL == "" {
 		return nil, fmt.Errorf("%w: URL is required", ErrConfig)
 	}
-	if len(ic.Audiences) == 0 && !ic.InsecureSkipAudience {
+	requireResource := cfg.Resource.RequireAudience && cfg.Resource.URI != ""
+	if len(ic.Audiences) == 0 && !ic.InsecureSkipAudience && !requireResource {
 		return nil, fmt.Errorf("%w: no audience configured; set Audiences (or InsecureSkipAudience to accept tokens meant for any service)", ErrConfig)
 	}
 	if slices.Contains(ic.Audiences, "") {
 		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
 	}
-	iss := &issuer{url: ic.URL, typ: ic.TokenType, tel: a.tel.Issuer(ic.URL)}
+	// Issuers of templates (tenants) are not configured one by one: their
+	// telemetry goes without the issuer attribute, so that the number of
+	// series stays bounded.
+	iss := &issuer{url: ic.URL, typ: ic.TokenType, dpop: ic.DPoP, tel: a.tel.Issuer(ic.URL)}
 
 	// Algorithms: asymmetric by default; symmetric only when asked for by
 	// name and backed by a symmetric key in a static source.
@@ -220,6 +284,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		Issuer:               ic.URL,
 		Audiences:            slices.Clone(ic.Audiences),
 		InsecureSkipAudience: ic.InsecureSkipAudience,
+		Resource:             resourceAudience(cfg),
 		Leeway:               ic.Leeway,
 		MaxAge:               ic.MaxAge,
 		RequiredClaims:       slices.Clone(ic.RequiredClaims),
@@ -231,6 +296,15 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	}
 	iss.validation = v
 	return iss, nil
+}
+
+// resourceAudience is the audience every token must contain because of
+// [ResourceConfig].RequireAudience, or "".
+func resourceAudience(cfg *Config) string {
+	if cfg.Resource.RequireAudience {
+		return cfg.Resource.URI
+	}
+	return ""
 }
 
 func (iss *issuer) close() {
@@ -250,22 +324,33 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
+	// No request, so no DPoP proof: a DPoP-bound token is refused.
+	return a.authenticate(ctx, token, nil, false)
+}
+
+// authenticate is Authenticate and the verification of
+// AuthenticateRequest (cr the request, isDPoP its scheme), with telemetry
+// around it: metrics, the span, the Debug log of a rejection.
+func (a *Authenticator) authenticate(ctx context.Context, token string, cr *Credentials, isDPoP bool) (*Claims, error) {
 	ctx, v := a.tel.Start(ctx)
 	now := v.Started()
 	if now.IsZero() || !a.wall {
 		now = a.clock.Now()
 	}
-	c, iss, hit, err := a.authenticate(ctx, token, now)
+	c, iss, hit, err := a.verifyToken(ctx, token, cr, now)
+	if err == nil && (a.dpop != nil || a.revocation != nil) {
+		err = a.afterVerify(ctx, c, token, isDPoP, cr)
+	}
 	if err != nil {
 		a.rejected(ctx, v, iss, err)
 		return nil, err
 	}
-	a.tel.End(ctx, v, iss.tel, -1, a.tokens != nil, hit)
+	a.tel.End(ctx, v, iss.telemetry(), -1, a.tokens != nil, hit)
 	return c, nil
 }
 
 // rejected records and logs (at Debug) a rejected token; iss is nil when
-// no configured issuer was chosen.
+// no issuer was chosen.
 func (a *Authenticator) rejected(ctx context.Context, v telemetry.Verification, iss *issuer, err error) {
 	r := reasonIndex(err)
 	a.tel.End(ctx, v, iss.telemetry(), r, a.tokens != nil, false)
@@ -278,10 +363,15 @@ func (a *Authenticator) rejected(ctx context.Context, v telemetry.Verification, 
 	}
 }
 
-// authenticate is Authenticate without telemetry. It returns the issuer
-// chosen (nil before routing) and whether the token cache answered.
-func (a *Authenticator) authenticate(ctx context.Context, token string, now time.Time) (*Claims, *issuer, bool, error) {
+// verifyToken is the verification of Authenticate: signature and claims,
+// at now. cr, when not nil, is the request, for [Config].RequestIssuers.
+// It returns the issuer chosen (nil before routing) and whether the token
+// cache answered.
+func (a *Authenticator) verifyToken(ctx context.Context, token string, cr *Credentials, now time.Time) (*Claims, *issuer, bool, error) {
 	if c, iss, ok := a.tokens.lookup(token, now, a); ok {
+		if err := a.requestAccepts(cr, c.Issuer); err != nil {
+			return nil, iss, false, err
+		}
 		return c, iss, true, nil
 	}
 
@@ -297,6 +387,9 @@ func (a *Authenticator) authenticate(ctx context.Context, token string, now time
 	iss, c, err := a.route(tok.Payload)
 	if err != nil {
 		return nil, nil, false, err
+	}
+	if err := a.requestAccepts(cr, iss.url); err != nil {
+		return nil, iss, false, err
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
 		return nil, iss, false, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
@@ -342,9 +435,8 @@ func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
 	}
 	iss := first
 	if iss == nil || iss.url != c.Issuer {
-		iss = a.issuers[c.Issuer]
-		if iss == nil {
-			return nil, nil, fmt.Errorf("%w: the token's iss names no configured issuer", ErrIssuer)
+		if iss, err = a.issuerFor(c.Issuer); err != nil {
+			return nil, nil, err
 		}
 		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
 			if c, err = claims.Decode(payload, &iss.decode); err != nil {
@@ -385,7 +477,12 @@ func (a *Authenticator) Close() error {
 		for _, iss := range a.issuers {
 			iss.close()
 		}
-		a.tokens.close()
+		for _, ts := range a.templates {
+			ts.close()
+		}
+		if a.tokens != nil {
+			a.tokens.close()
+		}
 		_ = a.tel.Close()
 	})
 	return nil
@@ -401,6 +498,22 @@ func (a *Authenticator) TokenCookie() string { return a.cookie }
 // token, or "" when tokens in URLs are disabled.
 func (a *Authenticator) TokenQuery() string { return a.query }
 
-// Answer returns the HTTP answer to err under the configured realm; see
-// [AnswerFor].
-func (a *Authenticator) Answer(err error) Answer { return AnswerFor(err, a.realm) }
+// Answer returns the HTTP answer to err under the configured realm and
+// resource ([AnswerOptions]); see [AnswerWith].
+func (a *Authenticator) Answer(err error) Answer { return AnswerWith(err, a.AnswerOptions()) }
+
+// AnswerOptions returns the configured attributes of answers: the realm
+// ([Config.Realm]) and the resource_metadata URL ([ResourceConfig]).
+// Adapters that take a realm of their own replace Realm.
+func (a *Authenticator) AnswerOptions() AnswerOptions {
+	o := AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+	if a.dpop != nil {
+		o.DPoPAlgs = a.dpopAlgs
+		o.DPoPNonce = a.DPoPNonce()
+	}
+	return o
+}
+
+// WriteError writes the answer to err on w under the configured realm and
+// resource ([Authenticator.Answer]).
+func (a *Authenticator) WriteError(w http.ResponseWriter, err error) { a.Answer(err).Write(w) }

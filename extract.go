@@ -17,6 +17,19 @@ type Credentials struct {
 	// Query holds every value of the query parameter named by
 	// [Config.TokenQuery] (nil when that option is unset).
 	Query []string
+
+	// DPoP holds every value of the DPoP header (RFC 9449), read only when
+	// an issuer takes DPoP ([Authenticator.DPoPEnabled]).
+	DPoP []string
+	// Method, Scheme ("https" when the connection is TLS, else "http"),
+	// Host (the Host header) and Path (the request target's path, as sent)
+	// describe the request: a DPoP proof must name it (htm and htu), and
+	// [Config].RequestIssuers decides by host and path. Adapters fill them.
+	Method, Scheme, Host, Path string
+	// Forwarded, XForwardedProto and XForwardedHost hold the values of
+	// those headers, read only when [DPoPConfig].TrustForwarded is set:
+	// behind a trusted proxy, the URL the client used is rebuilt from them.
+	Forwarded, XForwardedProto, XForwardedHost []string
 }
 
 // ExtractToken finds the bearer token in c, as RFC 6750 §2 describes.
@@ -45,20 +58,24 @@ func ExtractToken(c Credentials) (string, error) {
 }
 
 func extractToken(c Credentials, maxSize int) (string, error) {
-	var (
-		token string
-		found int
-	)
+	token, _, err := extractCredential(c, maxSize, false)
+	return token, err
+}
+
+// extractCredential is extractToken that, with dpop set, also takes an
+// Authorization header of the DPoP scheme (RFC 9449 §7.1) and reports it.
+func extractCredential(c Credentials, maxSize int, dpop bool) (token string, isDPoP bool, err error) {
+	var found int
 	if len(c.Authorization) > 1 {
-		return "", fmt.Errorf("%w: %d Authorization headers", ErrInvalidRequest, len(c.Authorization))
+		return "", false, fmt.Errorf("%w: %d Authorization headers", ErrInvalidRequest, len(c.Authorization))
 	}
 	if len(c.Authorization) == 1 {
-		t, ok, err := parseAuthorization(c.Authorization[0], maxSize)
+		t, scheme, err := parseAuthorization(c.Authorization[0], maxSize, dpop)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
-		if ok {
-			token, found = t, 1
+		if scheme != "" {
+			token, found, isDPoP = t, 1, scheme == "DPoP"
 		}
 	}
 	for _, src := range [...]struct {
@@ -70,46 +87,53 @@ func extractToken(c Credentials, maxSize int) (string, error) {
 			continue
 		case 1:
 		default:
-			return "", fmt.Errorf("%w: the token %s appears %d times", ErrInvalidRequest, src.name, len(src.values))
+			return "", false, fmt.Errorf("%w: the token %s appears %d times", ErrInvalidRequest, src.name, len(src.values))
 		}
 		v := src.values[0]
 		if v == "" {
 			continue
 		}
 		if err := checkToken68(v, maxSize); err != nil {
-			return "", fmt.Errorf("%w (in the %s)", err, src.name)
+			return "", false, fmt.Errorf("%w (in the %s)", err, src.name)
 		}
 		if found > 0 {
-			return "", fmt.Errorf("%w: a token in more than one place (Authorization header, cookie, query)", ErrInvalidRequest)
+			return "", false, fmt.Errorf("%w: a token in more than one place (Authorization header, cookie, query)", ErrInvalidRequest)
 		}
 		token, found = v, 1
 	}
 	if found == 0 {
-		return "", ErrTokenMissing
+		return "", false, ErrTokenMissing
 	}
-	return token, nil
+	return token, isDPoP, nil
 }
 
-// parseAuthorization reads one Authorization header value. ok is false when
-// the header uses another scheme than Bearer.
-func parseAuthorization(v string, maxSize int) (token string, ok bool, err error) {
+// parseAuthorization reads one Authorization header value: the token and
+// its scheme, "Bearer" or (with dpop set) "DPoP"; scheme is "" when the
+// header uses another scheme.
+func parseAuthorization(v string, maxSize int, dpop bool) (token, scheme string, err error) {
 	v = strings.Trim(v, " \t")
 	if v == "" {
-		return "", false, fmt.Errorf("%w: empty Authorization header", ErrInvalidRequest)
+		return "", "", fmt.Errorf("%w: empty Authorization header", ErrInvalidRequest)
 	}
-	scheme, rest, _ := strings.Cut(v, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		// Another authentication scheme (Basic, DPoP, …): not a bearer token.
-		return "", false, nil
+	name, rest, _ := strings.Cut(v, " ")
+	switch {
+	case strings.EqualFold(name, "Bearer"):
+		scheme = "Bearer"
+	case dpop && strings.EqualFold(name, "DPoP"):
+		scheme = "DPoP"
+	default:
+		// Another authentication scheme (Basic, DPoP when no issuer takes
+		// it, …): not a token for us.
+		return "", "", nil
 	}
 	rest = strings.TrimLeft(rest, " ")
 	if rest == "" {
-		return "", false, fmt.Errorf("%w: Bearer scheme without a token", ErrInvalidRequest)
+		return "", "", fmt.Errorf("%w: %s scheme without a token", ErrInvalidRequest, scheme)
 	}
 	if err := checkToken68(rest, maxSize); err != nil {
-		return "", false, err
+		return "", "", err
 	}
-	return rest, true, nil
+	return rest, scheme, nil
 }
 
 // checkToken68 enforces RFC 7235 token68 syntax (RFC 6750 b64token) and the

@@ -126,7 +126,7 @@ func (a *Authenticator) HealthHandler(policy HealthPolicy) http.Handler {
 }
 
 // adapterNames are the adapters whose answer counters are precomputed.
-var adapterNames = []string{"net/http", "gin", "echo", "fiber"}
+var adapterNames = []string{"net/http", "gin", "echo", "fiber", "mcp"}
 
 // RecordAnswer counts a rejection that an adapter answered, in the
 // jwksauth.http.answers metric (by adapter and HTTP status, the status

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
+	"time"
 )
 
 // AuthenticateRequest is the whole authentication step of a request, as
@@ -15,32 +17,80 @@ import (
 // With optional set, a request that carries no token at all is anonymous:
 // the result is (nil, nil). A token that is present but invalid is rejected
 // either way, and so is a malformed request.
+//
+// With DPoP ([Issuer].DPoP), the Authorization header may use the DPoP
+// scheme, and the proof in cr.DPoP is checked against cr's request fields;
+// with a [Config].Revocation store, the token is checked against it.
 func (a *Authenticator) AuthenticateRequest(ctx context.Context, cr Credentials, optional bool) (*Claims, error) {
-	token, err := a.ExtractToken(cr)
+	token, isDPoP, err := extractCredential(cr, a.maxTokenSize, a.dpop != nil)
 	if err != nil {
 		if optional && errors.Is(err, ErrTokenMissing) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	return a.Authenticate(ctx, token)
+	return a.authenticate(ctx, token, &cr, isDPoP)
 }
 
 // Check checks the route requirements reqs against c, the claims a previous
 // authentication step stored. No claims (no authentication step ran, or an
 // optional one saw no token) is [ErrTokenMissing]; an unmet requirement is a
 // [*RequirementError] matching [ErrInsufficientScope] (403). All of reqs
-// must hold.
-func Check(c *Claims, reqs ...Requirement) error {
+// must hold, as in [All]: when every unmet part is a step-up requirement
+// ([ACR], [MaxAuthAge]) the error is a [*StepUpError] matching
+// [ErrInsufficientUserAuthentication] (401), merging what each asks for.
+// Check reads the wall clock for [MaxAuthAge]; [Authenticator.Check] reads
+// the Authenticator's clock.
+func Check(c *Claims, reqs ...Requirement) error { return checkAt(c, time.Now(), reqs) }
+
+// Check is the package's [Check] at the time of the Authenticator's clock
+// ([Config.Clock]); adapters use it, so that step-up requirements follow a
+// test's fake clock.
+func (a *Authenticator) Check(c *Claims, reqs ...Requirement) error {
+	return checkAt(c, a.clock.Now(), reqs)
+}
+
+func checkAt(c *Claims, now time.Time, reqs []Requirement) error {
 	if c == nil {
 		return fmt.Errorf("%w: the route requires an authenticated request", ErrTokenMissing)
 	}
+	var stepUp *StepUpError
 	for _, r := range reqs {
-		if err := r.Check(c); err != nil {
+		err := r.CheckAt(c, now)
+		if err == nil {
+			continue
+		}
+		var se *StepUpError
+		if !errors.As(err, &se) {
 			return err
 		}
+		if stepUp == nil {
+			stepUp = se
+			continue
+		}
+		stepUp = mergeStepUp(stepUp, se)
+	}
+	if stepUp != nil {
+		return stepUp
 	}
 	return nil
+}
+
+// mergeStepUp joins what two step-up errors ask for.
+func mergeStepUp(a, b *StepUpError) *StepUpError {
+	m := &StepUpError{ACRValues: slices.Clone(a.ACRValues), MaxAge: a.MaxAge, Description: a.Description}
+	for _, v := range b.ACRValues {
+		if !slices.Contains(m.ACRValues, v) {
+			m.ACRValues = append(m.ACRValues, v)
+		}
+	}
+	if b.MaxAge > 0 && (m.MaxAge == 0 || b.MaxAge < m.MaxAge) {
+		m.MaxAge = b.MaxAge
+	}
+	if b.Description != "" && b.Description != m.Description {
+		m.Description += "; " + b.Description
+	}
+	return m
 }
 
 // Exclusions is a set of request paths that a global middleware lets

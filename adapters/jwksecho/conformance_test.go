@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksecho"
 	"github.com/jwksauth/jwksauth/jwkstest/conformance"
 )
@@ -25,8 +24,8 @@ func conformanceApp(t *testing.T, s *conformance.Setup) *echo.Echo {
 		if r.Guard == conformance.Optional {
 			mw = append(mw, jwksecho.Optional(s.Auth))
 		}
-		if r.Scope != "" {
-			mw = append(mw, jwksecho.Require(jwksauth.Scopes(r.Scope)))
+		if reqs := r.Requirements(); len(reqs) > 0 {
+			mw = append(mw, jwksecho.Require(reqs...))
 		}
 		e.Add(r.Method, r.Path, func(c echo.Context) error {
 			var sub string

@@ -2,6 +2,7 @@ package jwksecho
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -80,7 +81,7 @@ func Require(reqs ...jwksauth.Requirement) echo.MiddlewareFunc {
 			if st, ok := c.Get(stateKey).(*state); ok && st != nil {
 				cfg, claims = st.cfg, st.claims
 			}
-			if err := jwksauth.Check(claims, reqs...); err != nil {
+			if err := cfg.check(claims, reqs); err != nil {
 				return cfg.reject(c, err)
 			}
 			return next(c)
@@ -105,11 +106,20 @@ func Claims(c echo.Context) (*jwksauth.Claims, bool) {
 func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts []Option) echo.MiddlewareFunc {
 	cfg := newConfig(fn, a, global, opts)
 	cookie, query := a.TokenCookie(), a.TokenQuery()
+	var meta http.Handler
+	if global {
+		meta = a.ResourceMetadataHandler()
+	}
+	metaPath := a.ResourceMetadataPath()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			if cfg.exclusions != nil && cfg.exclusions.Match(r.URL.EscapedPath()) {
 				return next(c)
+			}
+			if meta != nil && r.URL.EscapedPath() == metaPath {
+				meta.ServeHTTP(c.Response(), r)
+				return nil
 			}
 			cr := jwksauth.Credentials{Authorization: r.Header.Values(echo.HeaderAuthorization)}
 			if cookie != "" {
@@ -120,11 +130,22 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 			if query != "" {
 				cr.Query = c.QueryParams()[query]
 			}
+			cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+			if r.TLS != nil {
+				cr.Scheme = "https"
+			}
+			if a.DPoPEnabled() {
+				cr.DPoP = r.Header["Dpop"]
+				cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
+			}
 			claims, err := a.AuthenticateRequest(r.Context(), cr, optional)
 			if err != nil {
 				return cfg.reject(c, err)
 			}
 			c.Set(stateKey, &state{claims: claims, cfg: cfg})
+			if n := a.DPoPNonce(); n != "" {
+				c.Response().Header().Set("DPoP-Nonce", n)
+			}
 			if claims != nil {
 				c.SetRequest(r.WithContext(jwksauth.WithClaims(r.Context(), claims)))
 			}
@@ -143,7 +164,12 @@ func (cfg *config) reject(c echo.Context, err error) error {
 	if cfg.errorHandler != nil {
 		return cfg.errorHandler(c, err)
 	}
-	ans := jwksauth.AnswerFor(err, cfg.realm)
+	var o jwksauth.AnswerOptions
+	if cfg.a != nil {
+		o = cfg.a.AnswerOptions()
+	}
+	o.Realm = cfg.realm
+	ans := jwksauth.AnswerWith(err, o)
 	h := c.Response().Header()
 	ans.Header(h)
 	if cfg.frameworkErrors {
@@ -153,6 +179,31 @@ func (cfg *config) reject(c echo.Context, err error) error {
 		return &echo.HTTPError{Code: ans.Status, Message: ans.Description, Internal: &Error{Answer: ans, Err: err}}
 	}
 	return c.Blob(ans.Status, jwksauth.ProblemContentType, ans.Body())
+}
+
+// check checks reqs against claims on the clock of the step's
+// Authenticator (the wall clock when no step ran).
+func (cfg *config) check(claims *jwksauth.Claims, reqs []jwksauth.Requirement) error {
+	if cfg.a == nil {
+		return jwksauth.Check(claims, reqs...)
+	}
+	return cfg.a.Check(claims, reqs...)
+}
+
+// MountResourceMetadata mounts the protected-resource metadata document of
+// a ([jwksauth.ResourceConfig], RFC 9728) on e for GET, HEAD and OPTIONS, at
+// [jwksauth.Authenticator.ResourceMetadataPath], for applications that
+// authenticate per route or group. (The global [Middleware] serves the
+// document itself, without authentication.) e is an *echo.Echo or an
+// *echo.Group. It panics when a has no resource configured.
+func MountResourceMetadata(e interface {
+	Match(methods []string, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) []*echo.Route
+}, a *jwksauth.Authenticator) {
+	h := a.ResourceMetadataHandler()
+	if h == nil {
+		panic("jwksecho: MountResourceMetadata: the Authenticator has no Resource configured")
+	}
+	e.Match([]string{http.MethodGet, http.MethodHead, http.MethodOptions}, a.ResourceMetadataPath(), echo.WrapHandler(h))
 }
 
 // Error is the Internal error of the [*echo.HTTPError] that

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksfiber"
 	"github.com/jwksauth/jwksauth/jwkstest/conformance"
 )
@@ -27,8 +26,8 @@ func conformanceApp(t *testing.T, s *conformance.Setup, cfg fiber.Config) *fiber
 		if r.Guard == conformance.Optional {
 			handlers = append(handlers, jwksfiber.Optional(s.Auth))
 		}
-		if r.Scope != "" {
-			handlers = append(handlers, jwksfiber.Require(jwksauth.Scopes(r.Scope)))
+		if reqs := r.Requirements(); len(reqs) > 0 {
+			handlers = append(handlers, jwksfiber.Require(reqs...))
 		}
 		handlers = append(handlers, func(c *fiber.Ctx) error {
 			var sub string

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/jwksauth/jwksauth"
@@ -80,7 +81,7 @@ func Require(reqs ...jwksauth.Requirement) fiber.Handler {
 		if st, ok := c.Locals(stateKey{}).(*state); ok && st != nil {
 			cfg, claims = st.cfg, st.claims
 		}
-		if err := jwksauth.Check(claims, reqs...); err != nil {
+		if err := cfg.check(claims, reqs); err != nil {
 			return cfg.reject(c, err)
 		}
 		return c.Next()
@@ -105,6 +106,11 @@ func Claims(c *fiber.Ctx) (*jwksauth.Claims, bool) {
 func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts []Option) fiber.Handler {
 	cfg := newConfig(fn, a, global, opts)
 	cookie, query := a.TokenCookie(), a.TokenQuery()
+	var meta fiber.Handler
+	if h := a.ResourceMetadataHandler(); global && h != nil {
+		meta = adaptor.HTTPHandler(h)
+	}
+	metaPath := a.ResourceMetadataPath()
 	return func(c *fiber.Ctx) error {
 		req := c.Request()
 		// The raw path of the request line, as sent: never c.Path(), which
@@ -112,6 +118,9 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 		// trailing slashes.
 		if cfg.exclusions != nil && cfg.exclusions.Match(view(req.URI().PathOriginal())) {
 			return c.Next()
+		}
+		if meta != nil && view(req.URI().PathOriginal()) == metaPath {
+			return meta(c)
 		}
 		// Zero-copy views of fasthttp's buffers, valid until the handler
 		// returns: the core keeps nothing of them (its token cache clones
@@ -135,12 +144,33 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 				cr.Query = append(cr.Query, view(v))
 			}
 		}
+		cr.Method, cr.Host, cr.Path, cr.Scheme = view(req.Header.Method()), view(req.Header.Host()), view(req.URI().PathOriginal()), "http"
+		if c.Context().IsTLS() {
+			cr.Scheme = "https"
+		}
+		if a.DPoPEnabled() {
+			for _, v := range req.Header.PeekAll("DPoP") {
+				cr.DPoP = append(cr.DPoP, view(v))
+			}
+			for _, v := range req.Header.PeekAll("Forwarded") {
+				cr.Forwarded = append(cr.Forwarded, view(v))
+			}
+			for _, v := range req.Header.PeekAll("X-Forwarded-Proto") {
+				cr.XForwardedProto = append(cr.XForwardedProto, view(v))
+			}
+			for _, v := range req.Header.PeekAll("X-Forwarded-Host") {
+				cr.XForwardedHost = append(cr.XForwardedHost, view(v))
+			}
+		}
 		ctx := c.UserContext()
 		claims, err := a.AuthenticateRequest(ctx, cr, optional)
 		if err != nil {
 			return cfg.reject(c, err)
 		}
 		c.Locals(stateKey{}, &state{claims: claims, cfg: cfg})
+		if n := a.DPoPNonce(); n != "" {
+			c.Set("DPoP-Nonce", n)
+		}
 		if claims != nil {
 			c.SetUserContext(jwksauth.WithClaims(ctx, claims))
 		}
@@ -161,7 +191,12 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 	if cfg.errorHandler != nil {
 		return cfg.errorHandler(c, err)
 	}
-	ans := jwksauth.AnswerFor(err, cfg.realm)
+	var o jwksauth.AnswerOptions
+	if cfg.a != nil {
+		o = cfg.a.AnswerOptions()
+	}
+	o.Realm = cfg.realm
+	ans := jwksauth.AnswerWith(err, o)
 	h := make(http.Header, 4)
 	ans.Header(h)
 	if cfg.frameworkErrors {
@@ -170,14 +205,44 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 		h.Del(fiber.HeaderContentType)
 	}
 	for k, vs := range h {
-		for _, v := range vs {
-			c.Set(k, v)
+		for i, v := range vs {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v) // a second challenge
+			}
 		}
 	}
 	if cfg.frameworkErrors {
 		return &Error{Answer: ans, Err: err}
 	}
 	return c.Status(ans.Status).Send(ans.Body())
+}
+
+// check checks reqs against claims on the clock of the step's
+// Authenticator (the wall clock when no step ran).
+func (cfg *config) check(claims *jwksauth.Claims, reqs []jwksauth.Requirement) error {
+	if cfg.a == nil {
+		return jwksauth.Check(claims, reqs...)
+	}
+	return cfg.a.Check(claims, reqs...)
+}
+
+// MountResourceMetadata mounts the protected-resource metadata document of
+// a ([jwksauth.ResourceConfig], RFC 9728) on r for GET, HEAD and OPTIONS, at
+// [jwksauth.Authenticator.ResourceMetadataPath], for applications that
+// authenticate per route or group. (The global [Middleware] serves the
+// document itself, without authentication.) It panics when a has no
+// resource configured.
+func MountResourceMetadata(r fiber.Router, a *jwksauth.Authenticator) {
+	h := a.ResourceMetadataHandler()
+	if h == nil {
+		panic("jwksfiber: MountResourceMetadata: the Authenticator has no Resource configured")
+	}
+	fh := adaptor.HTTPHandler(h)
+	p := a.ResourceMetadataPath()
+	r.Get(p, fh) // Fiber answers HEAD from GET routes
+	r.Options(p, fh)
 }
 
 // Error is the error [WithFrameworkErrors] hands to the app's ErrorHandler.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksgin"
 	"github.com/jwksauth/jwksauth/jwkstest/conformance"
 )
@@ -44,8 +43,8 @@ func mountConformance(t *testing.T, s *conformance.Setup) string {
 		if route.Guard == conformance.Optional {
 			chain = append(chain, jwksgin.Optional(s.Auth))
 		}
-		if route.Scope != "" {
-			chain = append(chain, jwksgin.Require(jwksauth.Scopes(route.Scope)))
+		if reqs := route.Requirements(); len(reqs) > 0 {
+			chain = append(chain, jwksgin.Require(reqs...))
 		}
 		r.Handle(route.Method, route.Path, append(chain, contractHandler(route))...)
 	}

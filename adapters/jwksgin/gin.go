@@ -78,11 +78,11 @@ func Require(reqs ...jwksauth.Requirement) gin.HandlerFunc {
 	reqs = append([]jwksauth.Requirement(nil), reqs...)
 	return func(c *gin.Context) {
 		claims, _ := Claims(c)
-		if err := jwksauth.Check(claims, reqs...); err != nil {
-			var s *step
-			if v, ok := c.Get(stepKey{}); ok {
-				s, _ = v.(*step)
-			}
+		var s *step
+		if v, ok := c.Get(stepKey{}); ok {
+			s, _ = v.(*step)
+		}
+		if err := s.check(claims, reqs); err != nil {
 			s.fail(c, err)
 		}
 	}
@@ -115,6 +115,7 @@ type (
 type step struct {
 	a          *jwksauth.Authenticator
 	optional   bool
+	global     bool // Middleware: serves the resource metadata document
 	realm      string
 	exclusions *jwksauth.Exclusions // Middleware only
 	onError    ErrorHandler         // nil: the core's answer
@@ -125,12 +126,22 @@ func (s *step) handle(c *gin.Context) {
 	if s.exclusions != nil && s.exclusions.Match(r.URL.EscapedPath()) {
 		return
 	}
+	if s.global {
+		if p := s.a.ResourceMetadataPath(); p != "" && r.URL.EscapedPath() == p {
+			s.a.ResourceMetadataHandler().ServeHTTP(c.Writer, r)
+			c.Abort()
+			return
+		}
+	}
 	claims, err := s.a.AuthenticateRequest(r.Context(), credentials(s.a, c), s.optional)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Set(stepKey{}, s)
+	if n := s.a.DPoPNonce(); n != "" {
+		c.Header("DPoP-Nonce", n)
+	}
 	if claims != nil {
 		c.Set(claimsKey{}, claims)
 		c.Request = r.WithContext(jwksauth.WithClaims(r.Context(), claims))
@@ -148,11 +159,39 @@ func (s *step) fail(c *gin.Context, err error) {
 		s.onError(c, err)
 		return
 	}
-	realm := ""
-	if s != nil {
-		realm = s.realm
+	if s == nil {
+		writeAnswer(c, jwksauth.AnswerFor(err, ""))
+		return
 	}
-	writeAnswer(c, jwksauth.AnswerFor(err, realm))
+	o := s.a.AnswerOptions()
+	o.Realm = s.realm
+	writeAnswer(c, jwksauth.AnswerWith(err, o))
+}
+
+// check checks reqs against claims on the clock of the step's
+// Authenticator; s may be nil (no authentication step ran).
+func (s *step) check(claims *jwksauth.Claims, reqs []jwksauth.Requirement) error {
+	if s == nil {
+		return jwksauth.Check(claims, reqs...)
+	}
+	return s.a.Check(claims, reqs...)
+}
+
+// MountResourceMetadata mounts the protected-resource metadata document of
+// a ([jwksauth.ResourceConfig], RFC 9728) on r for GET, HEAD and OPTIONS,
+// at [jwksauth.Authenticator.ResourceMetadataPath], for applications that
+// authenticate per route or group. (The global [Middleware] serves the
+// document itself, without authentication.) It panics when a has no
+// resource configured.
+func MountResourceMetadata(r gin.IRoutes, a *jwksauth.Authenticator) {
+	h := a.ResourceMetadataHandler()
+	if h == nil {
+		panic("jwksgin: MountResourceMetadata: the Authenticator has no Resource configured")
+	}
+	p := a.ResourceMetadataPath()
+	r.GET(p, gin.WrapH(h))
+	r.HEAD(p, gin.WrapH(h))
+	r.OPTIONS(p, gin.WrapH(h))
 }
 
 // writeAnswer writes the core's answer: status, headers, problem body.
@@ -175,6 +214,14 @@ func credentials(a *jwksauth.Authenticator, c *gin.Context) jwksauth.Credentials
 	}
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = c.QueryArray(name)
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.DPoPEnabled() {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
 }

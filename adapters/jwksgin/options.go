@@ -75,7 +75,7 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 		}
 		o(&c)
 	}
-	s := &step{a: a, optional: optional, realm: a.Realm()}
+	s := &step{a: a, optional: optional, global: global, realm: a.Realm()}
 	if c.hasExclusions {
 		if !global {
 			panic(fmt.Sprintf("jwksgin: %s: WithExclusions applies to Middleware only; leave the routes that need no token out of %s instead", fn, fn))

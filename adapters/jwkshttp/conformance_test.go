@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwkshttp"
 	"github.com/jwksauth/jwksauth/jwkstest/conformance"
 )
@@ -22,8 +21,8 @@ func mountConformance(t *testing.T, s *conformance.Setup) string {
 	mux := http.NewServeMux()
 	for _, r := range conformance.Routes() {
 		var h http.Handler = contractHandler(r)
-		if r.Scope != "" {
-			h = jwkshttp.Require(jwksauth.Scopes(r.Scope))(h)
+		if reqs := r.Requirements(); len(reqs) > 0 {
+			h = jwkshttp.Require(reqs...)(h)
 		}
 		if r.Guard == conformance.Optional {
 			h = jwkshttp.Optional(s.Auth)(h)

@@ -73,8 +73,8 @@ func Require(reqs ...jwksauth.Requirement) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwksauth.ClaimsFromContext(r.Context())
-			if err := jwksauth.Check(c, reqs...); err != nil {
-				s, _ := r.Context().Value(stepKey{}).(*step)
+			s, _ := r.Context().Value(stepKey{}).(*step)
+			if err := s.check(c, reqs); err != nil {
 				s.fail(w, r, err)
 				return
 			}
@@ -98,6 +98,7 @@ type stepKey struct{}
 type step struct {
 	a          *jwksauth.Authenticator
 	optional   bool
+	global     bool // Middleware: serves the resource metadata document
 	realm      string
 	exclusions *jwksauth.Exclusions // Middleware only
 	onError    ErrorHandler         // nil: jwksauth.WriteError
@@ -108,9 +109,15 @@ func (s *step) middleware() func(http.Handler) http.Handler {
 		if next == nil {
 			panic("jwkshttp: middleware wrapped around a nil http.Handler")
 		}
+		meta := s.a.ResourceMetadataHandler()
+		metaPath := s.a.ResourceMetadataPath()
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if s.exclusions != nil && s.exclusions.Match(r.URL.EscapedPath()) {
 				next.ServeHTTP(w, r)
+				return
+			}
+			if s.global && meta != nil && r.URL.EscapedPath() == metaPath {
+				meta.ServeHTTP(w, r)
 				return
 			}
 			c, err := s.a.AuthenticateRequest(r.Context(), credentials(s.a, r), s.optional)
@@ -121,6 +128,9 @@ func (s *step) middleware() func(http.Handler) http.Handler {
 			ctx := context.WithValue(r.Context(), stepKey{}, s)
 			if c != nil {
 				ctx = jwksauth.WithClaims(ctx, c)
+			}
+			if n := s.a.DPoPNonce(); n != "" {
+				w.Header().Set("DPoP-Nonce", n)
 			}
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
@@ -139,8 +149,34 @@ func (s *step) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case s.onError != nil:
 		s.onError(w, r, err)
 	default:
-		jwksauth.WriteError(w, err, s.realm)
+		o := s.a.AnswerOptions()
+		o.Realm = s.realm
+		jwksauth.AnswerWith(err, o).Write(w)
 	}
+}
+
+// check checks reqs against c on the clock of the step's Authenticator; s
+// may be nil (no authentication step ran).
+func (s *step) check(c *jwksauth.Claims, reqs []jwksauth.Requirement) error {
+	if s == nil {
+		return jwksauth.Check(c, reqs...)
+	}
+	return s.a.Check(c, reqs...)
+}
+
+// MountResourceMetadata mounts the protected-resource metadata document of
+// a ([jwksauth.ResourceConfig], RFC 9728) on mux, at
+// [jwksauth.Authenticator.ResourceMetadataPath], for applications that
+// authenticate per route. (The global [Middleware] serves the document
+// itself, without authentication.) mux is an [http.ServeMux], a chi router,
+// or anything with the same Handle method. It panics when a has no
+// resource configured.
+func MountResourceMetadata(mux interface{ Handle(string, http.Handler) }, a *jwksauth.Authenticator) {
+	h := a.ResourceMetadataHandler()
+	if h == nil {
+		panic("jwkshttp: MountResourceMetadata: the Authenticator has no Resource configured")
+	}
+	mux.Handle(a.ResourceMetadataPath(), h)
 }
 
 // credentials collects the raw token sources of r for the core: every
@@ -155,6 +191,14 @@ func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credential
 	}
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = r.URL.Query()[name]
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.DPoPEnabled() {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
 }

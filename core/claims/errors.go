@@ -126,3 +126,7 @@ var (
 	errIatFuture   = fmt.Errorf("%w: iat is in the future, beyond the leeway", ErrIssuedInFuture)
 	errTooOld      = fmt.Errorf("%w: iat is older than the maximum token age", ErrTooOld)
 )
+
+// errResourceMismatch is the error of a token not issued for the
+// configured resource (RFC 8707).
+var errResourceMismatch = fmt.Errorf("%w: aud does not contain the resource identifier (RFC 8707)", ErrAudience)

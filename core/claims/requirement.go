@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Requirement is an authorization rule of a route, checked against verified
@@ -39,6 +40,8 @@ const (
 	kindAll
 	kindAny
 	kindFunc
+	kindACR
+	kindMaxAuthAge
 )
 
 type node struct {
@@ -50,6 +53,7 @@ type node struct {
 	children []*node
 	name     string
 	fn       func(*Claims) bool
+	maxAge   time.Duration // kindMaxAuthAge
 	err      error
 }
 
@@ -226,7 +230,17 @@ func (r Requirement) IsZero() bool { return r.n == nil }
 // [Requirement.Err]) and nil claims always fail. Scope checks read the
 // normalized [Claims].Scopes without allocating; claim and role checks
 // read the claims set, parsed once per token on first use.
-func (r Requirement) Check(c *Claims) error {
+//
+// A step-up requirement ([ACR], [MaxAuthAge]) that is not met, while every
+// other part of r is, yields a [*StepUpError] (matching
+// [ErrInsufficientUserAuthentication], HTTP 401 as RFC 9470 says) instead:
+// the client can fix it by authenticating again. Check reads the wall
+// clock for [MaxAuthAge]; [Requirement.CheckAt] takes the time.
+func (r Requirement) Check(c *Claims) error { return r.CheckAt(c, time.Now()) }
+
+// CheckAt is [Requirement.Check] at the time now, for callers with their
+// own clock (an Authenticator's, a test's fake clock).
+func (r Requirement) CheckAt(c *Claims, now time.Time) error {
 	n := r.n
 	switch {
 	case n == nil:
@@ -235,13 +249,16 @@ func (r Requirement) Check(c *Claims) error {
 		return &RequirementError{Scopes: slices.Clone(n.needs), Description: "the route's requirement is invalid"}
 	case c == nil:
 		return &RequirementError{Scopes: slices.Clone(n.needs), Description: "no claims"}
-	case n.ok(c):
+	case n.ok(c, now):
 		return nil
 	}
-	return &RequirementError{Scopes: slices.Clone(n.needs), Description: n.describe(c)}
+	if e := n.stepUp(c, now); e != nil {
+		return e
+	}
+	return &RequirementError{Scopes: slices.Clone(n.needs), Description: n.describe(c, now)}
 }
 
-func (n *node) ok(c *Claims) bool {
+func (n *node) ok(c *Claims, now time.Time) bool {
 	switch n.kind {
 	case kindScopes:
 		for _, s := range n.items {
@@ -281,20 +298,26 @@ func (n *node) ok(c *Claims) bool {
 		return true
 	case kindAll:
 		for _, ch := range n.children {
-			if !ch.ok(c) {
+			if !ch.ok(c, now) {
 				return false
 			}
 		}
 		return true
 	case kindAny:
 		for _, ch := range n.children {
-			if ch.ok(c) {
+			if ch.ok(c, now) {
 				return true
 			}
 		}
 		return false
 	case kindFunc:
 		return n.fn(c)
+	case kindACR:
+		acr := c.StringClaim("acr")
+		return acr != "" && slices.Contains(n.items, acr)
+	case kindMaxAuthAge:
+		at, ok := c.authTime()
+		return ok && !now.Before(at) && now.Sub(at) <= n.maxAge
 	}
 	return false
 }
@@ -325,7 +348,7 @@ func (n *node) has(v any, item string) bool {
 }
 
 // describe says what c misses, from the requirement's configuration only.
-func (n *node) describe(c *Claims) string {
+func (n *node) describe(c *Claims, now time.Time) string {
 	switch n.kind {
 	case kindScopes:
 		return "missing " + plural("scope", missing(n.items, func(s string) bool { return slices.Contains(c.Scopes, s) }))
@@ -346,14 +369,14 @@ func (n *node) describe(c *Claims) string {
 		return "claim " + n.path.String() + " must contain " + quoteList(missing(n.items, func(s string) bool { return n.has(v, s) }))
 	case kindAll:
 		for _, ch := range n.children {
-			if !ch.ok(c) {
-				return ch.describe(c)
+			if !ch.ok(c, now) {
+				return ch.describe(c, now)
 			}
 		}
 	case kindAny:
 		var alts []string
 		for _, ch := range n.children {
-			alts = append(alts, ch.describe(c))
+			alts = append(alts, ch.describe(c, now))
 		}
 		if len(alts) == 1 {
 			return alts[0]
@@ -361,6 +384,10 @@ func (n *node) describe(c *Claims) string {
 		return "one of these is required: " + strings.Join(alts, "; or ")
 	case kindFunc:
 		return "requirement " + strconv.Quote(n.name) + " not met"
+	case kindACR:
+		return "authentication context " + orList(n.items) + " required"
+	case kindMaxAuthAge:
+		return "authentication within the last " + n.maxAge.String() + " required"
 	}
 	return "requirement not met"
 }
@@ -441,6 +468,10 @@ func (n *node) write(b *strings.Builder) {
 		b.WriteString(")")
 	case kindFunc:
 		b.WriteString("Func(" + strconv.Quote(n.name) + ")")
+	case kindACR:
+		b.WriteString("ACR(" + quoteList(n.items) + ")")
+	case kindMaxAuthAge:
+		b.WriteString("MaxAuthAge(" + n.maxAge.String() + ")")
 	}
 }
 
@@ -555,4 +586,15 @@ func (e eqValue) String() string {
 		return strconv.FormatFloat(e.f, 'g', -1, 64)
 	}
 	return "?"
+}
+
+// NeededScopes returns the scopes r names: those of its [Scopes] and
+// [AnyScope] parts, the union within [All] and [Any], in order, without
+// duplicates. It is what an unmet r reports in [RequirementError].Scopes,
+// and what a resource lists as scopes_supported in its metadata (RFC 9728).
+func (r Requirement) NeededScopes() []string {
+	if r.n == nil {
+		return nil
+	}
+	return slices.Clone(r.n.needs)
 }

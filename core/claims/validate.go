@@ -27,6 +27,12 @@ type ValidationOptions struct {
 	// is set.
 	Audiences []string
 
+	// Resource, when set, is the resource identifier the token must have
+	// been issued for (RFC 8707 §2, RFC 9728): aud must contain it, compared
+	// byte for byte, whatever Audiences and InsecureSkipAudience say. With
+	// Resource set, Audiences may be empty. Default: "" (no such check).
+	Resource string
+
 	// InsecureSkipAudience accepts any aud, or none. Every token the issuer
 	// mints for any other service is then accepted too. Default: false.
 	InsecureSkipAudience bool
@@ -65,6 +71,7 @@ type Validation struct {
 	issuer       string
 	audiences    []string
 	skipAudience bool
+	resource     string
 	leeway       time.Duration
 	maxAge       time.Duration
 	required     []string
@@ -80,6 +87,7 @@ func NewValidation(opts ValidationOptions) (*Validation, error) {
 		issuer:       opts.Issuer,
 		audiences:    slices.Clone(opts.Audiences),
 		skipAudience: opts.InsecureSkipAudience,
+		resource:     opts.Resource,
 		leeway:       opts.Leeway,
 		maxAge:       opts.MaxAge,
 		required:     slices.Clone(opts.RequiredClaims),
@@ -97,7 +105,7 @@ func NewValidation(opts ValidationOptions) (*Validation, error) {
 	if opts.Issuer == "" {
 		return nil, errors.New("jwksauth: Issuer is empty")
 	}
-	if len(v.audiences) == 0 && !v.skipAudience {
+	if len(v.audiences) == 0 && !v.skipAudience && v.resource == "" {
 		return nil, errors.New("jwksauth: no Audiences (set InsecureSkipAudience to accept any audience)")
 	}
 	if slices.Contains(v.audiences, "") {
@@ -127,7 +135,8 @@ func NewValidation(opts ValidationOptions) (*Validation, error) {
 //  4. with MaxAge, iat is present and now - iat <= MaxAge + leeway:
 //     [ErrMissingClaim], [ErrTooOld];
 //  5. iss equals the issuer: [ErrIssuer];
-//  6. aud contains an accepted audience: [ErrAudience];
+//  6. aud contains an accepted audience, and the Resource when one is
+//     set: [ErrAudience];
 //  7. the required claims are present: [ErrMissingClaim];
 //  8. the validators accept the claims: [ErrInvalidClaim].
 //
@@ -164,8 +173,11 @@ func (v *Validation) Validate(c *Claims, now time.Time) error {
 	if c.Issuer != v.issuer {
 		return errIssMismatch
 	}
-	if !v.skipAudience && !v.audienceOK(c.Audience) {
+	if !v.skipAudience && len(v.audiences) > 0 && !v.audienceOK(c.Audience) {
 		return errAudMismatch
+	}
+	if v.resource != "" && !slices.Contains(c.Audience, v.resource) {
+		return errResourceMismatch
 	}
 	for _, name := range v.required {
 		if !c.Has(name) {

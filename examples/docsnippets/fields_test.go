@@ -51,6 +51,9 @@ func TestConfigurationCoversEveryField(t *testing.T) {
 		{"`jwksauth.Config`", jwksauth.Config{}},
 		{"`jwksauth.Issuer`", jwksauth.Issuer{}},
 		{"`jwksauth.TokenCacheConfig`", jwksauth.TokenCacheConfig{}},
+		{"`jwksauth.ResourceConfig`", jwksauth.ResourceConfig{}},
+		{"`jwksauth.DPoPConfig`", jwksauth.DPoPConfig{}},
+		{"`jwksauth.IssuerTemplate`", jwksauth.IssuerTemplate{}},
 		{"`jwks.CacheOptions`", jwks.CacheOptions{}},
 		{"`cors.Policy`", cors.Policy{}},
 	} {

@@ -29,6 +29,10 @@ type tcase struct {
 	// before, when set, runs before the request and returns a check run
 	// after it (counters of the unknown-issuer case).
 	before func() func(*failures)
+	// body, when set, checks the body of an answer at the default status
+	// that is neither a handler's nor the core's problem document (the
+	// resource metadata).
+	body func(r *response, f *failures)
 }
 
 // request is what a case sends.
@@ -37,8 +41,9 @@ type request struct {
 	path   string   // request target, sent byte for byte
 	auth   []string // Authorization header values, one header line each
 	origin string
-	acrm   string // Access-Control-Request-Method
-	acrh   string // Access-Control-Request-Headers
+	acrm   string   // Access-Control-Request-Method
+	acrh   string   // Access-Control-Request-Headers
+	dpop   []string // DPoP header values
 }
 
 func (r request) methodOrGet() string {
@@ -83,6 +88,9 @@ const (
 	// corsRestricted: a preflight asking for something the policy does
 	// not allow; whatever the framework answers, it does not grant it.
 	corsRestricted
+	// corsPublic: a public document readable from any origin, without
+	// credentials: Access-Control-Allow-Origin "*" whatever the origin.
+	corsPublic
 )
 
 // expect is the answer a case expects at its default status.
@@ -97,6 +105,11 @@ type expect struct {
 	challenge challengeKind
 	errorAttr string // with errorChallenge
 	scope     string // the scope attribute, with insufficient_scope
+	// acrValues and maxAge are the RFC 9470 attributes, with
+	// insufficient_user_authentication.
+	acrValues, maxAge string
+	// dpopScheme: the error challenge is a DPoP one (RFC 9449 §7.1).
+	dpopScheme bool
 	// retryAfter: a Retry-After of whole seconds is required; otherwise
 	// it is forbidden.
 	retryAfter bool
@@ -270,6 +283,8 @@ func (s *suite) table() []*tcase {
 		&tcase{name: "cors/404", why: "CORS is installed above routing",
 			req: request{path: "/no-such-route", auth: bearer(t.rs256), origin: AllowedOrigin}, want: withCORS(expect{status: 404})},
 	)
+	cases = append(cases, s.resourceCases()...)
+	cases = append(cases, s.dpopCases()...)
 	for _, o := range disallowedOrigins {
 		cases = append(cases,
 			&tcase{name: "cors/disallowed/" + o.name, why: "an origin the policy does not allow gets no CORS headers", record: anyStatus,

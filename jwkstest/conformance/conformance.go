@@ -37,6 +37,23 @@ const (
 	// ExtraExposedHeader is the response header the policy exposes besides
 	// WWW-Authenticate and Retry-After.
 	ExtraExposedHeader = "X-Trace-Id"
+	// Resource is the resource identifier of the suite's Authenticator
+	// (RFC 9728): its global middleware serves the metadata document at
+	// [ResourceMetadataPath], and every challenge names
+	// [ResourceMetadataURL].
+	Resource = "https://api.conformance.example/"
+	// ResourceMetadataPath is where the metadata document is served.
+	ResourceMetadataPath = "/.well-known/oauth-protected-resource"
+	// ResourceMetadataURL is the resource_metadata attribute of every
+	// challenge.
+	ResourceMetadataURL = "https://api.conformance.example/.well-known/oauth-protected-resource"
+	// DPoPAlgs is the algs attribute of the suite's DPoP challenges: its
+	// issuer D requires DPoP-bound tokens (RFC 9449), with ES256 or EdDSA
+	// proofs.
+	DPoPAlgs = "ES256 EdDSA"
+	// StepUpACR is the acr value the "admin-step-up" route requires (RFC
+	// 9470).
+	StepUpACR = "phrh"
 )
 
 // Setup is what the suite hands an adapter's [Mount]: build the
@@ -146,6 +163,23 @@ type Route struct {
 	// Require(jwksauth.Scopes(Scope)) in the adapter's API, after the global
 	// middleware.
 	Scope string
+	// ACR, when not empty, is the route's step-up requirement too:
+	// jwksauth.ACR(ACR...). Mount [Route.Requirements] rather than Scope
+	// and ACR one by one.
+	ACR []string
+}
+
+// Requirements returns the route's requirements, for the adapter's
+// Require: the Scope and ACR requirements, or none.
+func (r Route) Requirements() []jwksauth.Requirement {
+	var reqs []jwksauth.Requirement
+	if r.Scope != "" {
+		reqs = append(reqs, jwksauth.Scopes(r.Scope))
+	}
+	if len(r.ACR) > 0 {
+		reqs = append(reqs, jwksauth.ACR(r.ACR...))
+	}
+	return reqs
 }
 
 // routes is the contract; Routes returns a copy.
@@ -156,6 +190,7 @@ var routes = []Route{
 	{Name: "reports-read", Method: "GET", Path: "/api/reports", Status: 200, Guard: Global, Scope: "reports:read"},
 	{Name: "reports-write", Method: "POST", Path: "/api/reports", Status: 201, Guard: Global, Scope: "reports:write"},
 	{Name: "admin", Method: "GET", Path: "/api/admin", Status: 200, Guard: Global, Scope: "admin"},
+	{Name: "admin-step-up", Method: "GET", Path: "/api/step-up", Status: 200, Guard: Global, Scope: "admin", ACR: []string{StepUpACR}},
 	{Name: "whoami", Method: "GET", Path: "/optional/whoami", Status: 200, Guard: Optional},
 }
 

@@ -46,6 +46,8 @@ type flaws struct {
 	// smallHeaders refuses header lines over 4 KiB with 431, as Fiber's
 	// default read buffer does: a harmless difference.
 	smallHeaders bool
+	// noDPoP does not hand the core the DPoP header.
+	noDPoP bool
 }
 
 // mount returns a Mount of the reference adapter on net/http, with flaws.
@@ -66,8 +68,8 @@ func mount(fl flaws) conformance.Mount {
 		mux := http.NewServeMux()
 		for _, rt := range conformance.Routes() {
 			var h http.Handler = handler(rt)
-			if rt.Scope != "" {
-				h = require(s.Auth.Realm(), jwksauth.Scopes(rt.Scope), h)
+			if reqs := rt.Requirements(); len(reqs) > 0 {
+				h = require(s.Auth, reqs, h)
 			}
 			if rt.Guard == conformance.Optional {
 				h = optional(s.Auth, fl, h)
@@ -160,13 +162,19 @@ func withCORS(p *cors.Compiled, fl flaws, next http.Handler) http.Handler {
 
 // credentials reads what the core needs from the request.
 func credentials(r *http.Request, fl flaws) jwksauth.Credentials {
+	var cr jwksauth.Credentials
 	if fl.firstHeaderOnly {
 		if v := r.Header.Get("Authorization"); v != "" {
-			return jwksauth.Credentials{Authorization: []string{v}}
+			cr.Authorization = []string{v}
 		}
-		return jwksauth.Credentials{}
+	} else {
+		cr.Authorization = r.Header.Values("Authorization")
 	}
-	return jwksauth.Credentials{Authorization: r.Header.Values("Authorization")}
+	if !fl.noDPoP {
+		cr.DPoP = r.Header.Values("DPoP")
+	}
+	cr.Method, cr.Scheme, cr.Host, cr.Path = r.Method, "http", r.Host, r.URL.EscapedPath()
+	return cr
 }
 
 // middleware is the global middleware: authentication everywhere but the
@@ -177,9 +185,13 @@ func middleware(a *jwksauth.Authenticator, ex *jwksauth.Exclusions, exclusions [
 			next.ServeHTTP(w, r)
 			return
 		}
+		if r.URL.EscapedPath() == a.ResourceMetadataPath() {
+			a.ResourceMetadataHandler().ServeHTTP(w, r)
+			return
+		}
 		c, err := a.AuthenticateRequest(r.Context(), credentials(r, fl), false)
 		if err != nil {
-			jwksauth.WriteError(w, err, a.Realm())
+			a.WriteError(w, err)
 			if !fl.leaky {
 				return
 			}
@@ -211,12 +223,12 @@ func cleanPath(next http.Handler) http.Handler {
 	})
 }
 
-// require checks a route's requirement against the stored claims.
-func require(realm string, req jwksauth.Requirement, next http.Handler) http.Handler {
+// require checks a route's requirements against the stored claims.
+func require(a *jwksauth.Authenticator, reqs []jwksauth.Requirement, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := jwksauth.ClaimsFromContext(r.Context())
-		if err := jwksauth.Check(c, req); err != nil {
-			jwksauth.WriteError(w, err, realm)
+		if err := a.Check(c, reqs...); err != nil {
+			a.WriteError(w, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -228,7 +240,7 @@ func optional(a *jwksauth.Authenticator, fl flaws, next http.Handler) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := a.AuthenticateRequest(r.Context(), credentials(r, fl), true)
 		if err != nil && !fl.optionalSwallows {
-			jwksauth.WriteError(w, err, a.Realm())
+			a.WriteError(w, err)
 			return
 		}
 		ctx := r.Context()
@@ -339,6 +351,12 @@ func TestBrokenAdapters(t *testing.T) {
 			says:  map[string]string{"auth/two-authorization-headers": "status 200, want 400"},
 		},
 		{
+			name:  "DPoP header not handed to the core",
+			flaws: flaws{noDPoP: true},
+			want:  []string{"dpop/valid", "dpop/query-ignored", "dpop/jkt", "dpop/replay-first"},
+			says:  map[string]string{"dpop/valid": "status 401, want 200"},
+		},
+		{
 			name:  "optional route swallows invalid tokens",
 			flaws: flaws{optionalSwallows: true},
 			want:  []string{"optional/invalid", "optional/two-authorization-headers", "optional/keys-unavailable"},
@@ -353,6 +371,9 @@ func TestBrokenAdapters(t *testing.T) {
 				"auth/two-authorization-headers", "auth/bearer-without-token", "auth/basic-scheme", "auth/keys-unavailable",
 				"scopes/invalid-token-before-scopes", "routing/unknown-path-anonymous",
 				"cors/400", "cors/401", "cors/401-invalid-token", "cors/503",
+				"dpop/bearer-scheme", "dpop/unbound-token", "dpop/no-proof", "dpop/two-proofs", "dpop/typ", "dpop/alg",
+				"dpop/signature", "dpop/private-jwk", "dpop/htm", "dpop/htu", "dpop/iat", "dpop/ath", "dpop/jkt",
+				"dpop/missing-jti", "dpop/replay",
 			},
 			says: map[string]string{"auth/missing-token": "is not one problem document"},
 			// Whether ServeMux appends something after the refusal
@@ -443,8 +464,11 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	got := conformance.Routes()
-	if len(got) != 7 || got[0].Name != "healthz" || got[4].Method != "POST" || got[4].Status != 201 || got[6].Guard != conformance.Optional {
+	if len(got) != 8 || got[0].Name != "healthz" || got[4].Method != "POST" || got[4].Status != 201 || got[7].Guard != conformance.Optional {
 		t.Fatalf("Routes() = %+v", got)
+	}
+	if reqs := got[6].Requirements(); len(reqs) != 2 || reqs[1].String() != `ACR("phrh")` {
+		t.Fatalf("Routes()[6].Requirements() = %v", reqs)
 	}
 	got[0].Name = "changed"
 	if conformance.Routes()[0].Name != "healthz" {

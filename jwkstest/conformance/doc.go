@@ -52,6 +52,9 @@
 //   - POST /api/reports → Require(jwksauth.Scopes("reports:write")) →
 //     201 "reports-write".
 //   - GET /api/admin → Require(jwksauth.Scopes("admin")) → 200 "admin".
+//   - GET /api/step-up → Require(jwksauth.Scopes("admin"),
+//     jwksauth.ACR("phrh")) → 200 "admin-step-up" (mount
+//     [Route.Requirements]).
 //   - GET /optional/whoami → the adapter's per-route Optional(auth) (the
 //     path is excluded from the global middleware) → 200 "whoami": anonymous
 //     without a token, authenticated with a valid one, rejected with an
@@ -163,6 +166,29 @@
 //
 // Requests without an Origin header must get no Access-Control-Allow-Origin.
 // An empty Access-Control-Allow-Origin counts as absent: it grants nothing.
+//
+// resource (RFC 9728): the suite's Authenticator has the resource
+// [Resource]. metadata and metadata-ignores-credentials: GET
+// [ResourceMetadataPath], served by the global middleware without
+// authentication → 200 application/json naming the resource, the
+// configured issuers, the routes' scopes and the header bearer method,
+// cacheable, with Access-Control-Allow-Origin "*". Every challenge of every
+// case carries resource_metadata=[ResourceMetadataURL].
+//
+// step-up (RFC 9470, GET /api/step-up): acr-met → 200; acr-missing (acr
+// "pwd") → 401 insufficient_user_authentication with acr_values="phrh";
+// scope-before-acr → 403 insufficient_scope; cors → the same 401 with CORS
+// headers.
+//
+// dpop (RFC 9449): issuer D requires DPoP-bound tokens, so every 401 with a
+// Bearer challenge carries a second one, DPoP algs="ES256 EdDSA". On GET
+// /api/profile with D's tokens: valid and query-ignored → 200;
+// bearer-scheme (a bound token as a bearer token), unbound-token and jkt
+// (the proof signed by another key than cnf.jkt names) → 401
+// token_binding_invalid; no-proof, two-proofs, typ, alg, signature,
+// private-jwk, htm, htu, iat, ath, missing-jti and replay (the proof of
+// replay-first sent again) → 401 invalid_dpop_proof, each under a DPoP
+// challenge with algs and its error.
 //
 // # Recorded differences
 //

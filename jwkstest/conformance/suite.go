@@ -36,6 +36,8 @@ type suite struct {
 	host    string // 127.0.0.1:PORT of the application
 	client  *http.Client
 	a, b, c *jwkstest.Issuer // healthy, unreachable, not configured
+	d       *jwkstest.Issuer // healthy, its tokens must be DPoP-bound
+	holder  *jwkstest.Key    // the DPoP client's key
 	tok     tokens
 	cases   []*tcase
 	records map[string]record // by case name
@@ -49,6 +51,7 @@ type tokens struct {
 	expired, audience, unknownIssuer  string
 	badSignature, unknownKID, algNone string
 	hs256, issuerB                    string
+	stepUpStrong, stepUpWeak          string
 }
 
 // Subjects of the valid tokens: each case proves that its own token's
@@ -62,6 +65,8 @@ const (
 	subWrite     = "user-reports-write"
 	subAdmin     = "user-admin"
 	subOptional  = "user-optional"
+	subStepUp    = "user-step-up"
+	subDPoP      = "user-dpop"
 )
 
 // newSuite builds the issuers, the Authenticator, the tokens and the
@@ -81,9 +86,17 @@ func newSuite(t *testing.T, mount Mount, opts Options) *suite {
 	}
 	// Issuer C: healthy and reachable, but not configured: the attacker.
 	s.c = jwkstest.NewIssuer(t, jwkstest.WithAlgorithms(jws.ES256), jwkstest.WithAudience(Audience))
+	// Issuer D: healthy, DPoP required (RFC 9449).
+	s.d = jwkstest.NewIssuer(t, jwkstest.WithAlgorithms(jws.ES256), jwkstest.WithAudience(Audience))
+	var err error
+	if s.holder, err = jwkstest.NewKey(jws.ES256); err != nil {
+		t.Fatalf("conformance: DPoP key: %v", err)
+	}
 
 	auth, err := jwksauth.New(jwksauth.Config{
-		Realm: Realm,
+		DPoP:     jwksauth.DPoPConfig{Algorithms: []string{"ES256", "EdDSA"}},
+		Realm:    Realm,
+		Resource: jwksauth.ResourceConfig{URI: Resource, Scopes: resourceScopes()},
 		Issuers: []jwksauth.Issuer{
 			{
 				URL:       s.a.URL(),
@@ -92,6 +105,11 @@ func newSuite(t *testing.T, mount Mount, opts Options) *suite {
 				// the unknown-kid case answers from the loaded set, and
 				// the unknown-issuer case can count A's requests.
 				Cache: jwks.CacheOptions{UnknownKIDCooldown: time.Hour},
+			},
+			{
+				URL:       s.d.URL(),
+				Audiences: []string{Audience},
+				DPoP:      jwksauth.DPoPRequired,
 			},
 			{
 				URL:       s.b.URL(),
@@ -199,6 +217,8 @@ func (s *suite) mint() error {
 		{&s.tok.algNone, s.a, nil, []jwkstest.MintOption{jwkstest.WithAlgNone()}},
 		{&s.tok.hs256, s.a, nil, []jwkstest.MintOption{jwkstest.WithHS256PublicKeyPEM()}},
 		{&s.tok.issuerB, s.b, nil, nil},
+		{&s.tok.stepUpStrong, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": StepUpACR, "auth_time": now.Add(-time.Minute).Unix()}, nil},
+		{&s.tok.stepUpWeak, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": "pwd", "auth_time": now.Add(-time.Minute).Unix()}, nil},
 	} {
 		tok, err := m.iss.Mint(m.claims, m.opts...)
 		if err != nil {
@@ -241,6 +261,9 @@ func (s *suite) do(r request) (*response, error) {
 	req.URL = u
 	if len(r.auth) > 0 {
 		req.Header["Authorization"] = slices.Clone(r.auth)
+	}
+	if len(r.dpop) > 0 {
+		req.Header["Dpop"] = slices.Clone(r.dpop)
 	}
 	if r.origin != "" {
 		req.Header.Set("Origin", r.origin)
@@ -292,6 +315,9 @@ func (s *suite) run(c *tcase) []string {
 		}
 		f.add("status %d, want %s%s", r.status, want, c.hint())
 		s.check(c, r, false, f)
+	}
+	if c.body != nil && r.status == c.want.status {
+		c.body(r, f)
 	}
 	if after != nil {
 		after(f)
