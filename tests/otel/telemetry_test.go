@@ -133,7 +133,10 @@ func TestTelemetryAfterRealRequests(t *testing.T) {
 	m := e.m
 
 	// The first load: one discovery, one key-set download, no rotation.
-	m.collect()
+	// (Ready returns when the keys are installed, the event follows.)
+	m.waitFor("the first load's event", func(m *metrics) bool {
+		return m.sum(telemetry.MetricFetches, with(telemetry.AttrDocument, "jwks")) == 1
+	})
 	if n := m.sum(telemetry.MetricFetches, with(telemetry.AttrDocument, "discovery", telemetry.AttrFetchResult, "fetched", telemetry.AttrStatusClass, "2xx")); n != 1 {
 		t.Errorf("discovery fetches = %d, want 1", n)
 	}
