@@ -104,9 +104,18 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Errorf("readyz: %d %s", s, body)
 	}
 
-	s, text := get(metrics, "")
-	if s != 200 {
-		t.Fatalf("/metrics: %d", s)
+	// The key cache reports its first fetch just after installing the keys:
+	// scrape until that series is there (bounded).
+	var text string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var s int
+		s, text = get(metrics, "")
+		if s != 200 {
+			t.Fatalf("/metrics: %d", s)
+		}
+		if strings.Contains(text, `jwksauth_document="jwks"`) || time.Now().After(deadline) {
+			break
+		}
 	}
 	iss := `jwksauth_issuer="` + idp.URL() + `"`
 	for _, want := range []string{
