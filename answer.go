@@ -14,14 +14,16 @@ import (
 )
 
 // Answer is the HTTP answer to a rejected request, computed in one place for
-// every adapter: the status and headers of DESIGN.md's table (RFC 6750 §3
+// every adapter: the status and headers of the table below (RFC 6750 §3
 // challenges, Retry-After for 503) and a small RFC 9457 problem body.
 //
 //	situation                                        status  WWW-Authenticate
 //	no token                                          401    Bearer realm="…"
-//	malformed request (ErrInvalidRequest)             400    Bearer realm="…", error="invalid_request", …
-//	token invalid, expired, wrong iss/aud, bad
-//	signature, unknown key, failed validator          401    Bearer realm="…", error="invalid_token", …
+//	malformed request: two Authorization headers,
+//	token in two places (ErrInvalidRequest)           400    Bearer realm="…", error="invalid_request", …
+//	token malformed (any syntax, too long), invalid,
+//	expired, wrong iss/aud, bad signature, unknown
+//	key, failed validator                             401    Bearer realm="…", error="invalid_token", …
 //	step-up requirement not met
 //	(ErrInsufficientUserAuthentication)               401    Bearer realm="…", error="insufficient_user_authentication", acr_values="…", max_age="…"
 //	route requirement not met (ErrInsufficientScope)  403    Bearer realm="…", error="insufficient_scope", scope="…"

@@ -41,6 +41,11 @@ type Authenticator struct {
 	parsers      sync.Pool // *jws.Parser
 	tokens       *tokenCache
 	tel          *telemetry.Telemetry
+	// routeDecode decodes a token before its issuer is known: the
+	// issuers' common options when they all read the same scope claims,
+	// else options that read no scope claim (the routed issuer's own
+	// options then decode the claims again).
+	routeDecode *claims.DecodeOptions
 	// verify checks a token's signature: verifyWith, except in the
 	// benchmark that times everything but the signature.
 	verify func(*jwks.Key, *jws.Token) error
@@ -177,14 +182,17 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	a.tel = tel
 	for i := range cfg.Issuers {
+		// A duplicate is refused before its key cache is started.
+		if _, dup := a.issuers[cfg.Issuers[i].URL]; dup {
+			a.Close()
+			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, cfg.Issuers[i].URL)
+		}
 		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
 		if err != nil {
+			// newIssuer closed what it started; a.Close stops the
+			// issuers before this one.
 			a.Close()
 			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
-		}
-		if _, dup := a.issuers[iss.url]; dup {
-			a.Close()
-			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
 		}
 		a.issuers[iss.url] = iss
 		a.order = append(a.order, iss.url)
@@ -194,6 +202,7 @@ func New(cfg Config) (*Authenticator, error) {
 			a.single = iss
 		}
 	}
+	a.routeDecode = routeDecodeOptions(a.issuers, cfg.IssuerTemplates)
 	tc, err := newTokenCache(cfg.TokenCache, a.clock, a.tel)
 	if err != nil {
 		a.Close()
@@ -277,7 +286,9 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		}
 	}
 
-	iss.decode = claims.DecodeOptions{ScopeClaims: ic.ScopeClaims}
+	// The effective list, never nil: nil means the default claims, and an
+	// empty list means none, so the two must not be confused later.
+	iss.decode = claims.DecodeOptions{ScopeClaims: effectiveScopeClaims(ic.ScopeClaims)}
 	validators := make([]func(*claims.Claims) error, len(ic.Validators))
 	copy(validators, ic.Validators)
 	v, err := claims.NewValidation(claims.ValidationOptions{
@@ -422,36 +433,70 @@ func verifyWith(key *jwks.Key, tok *jws.Token) error {
 	return jws.Verify(tok.Header.Alg, key.Public, tok.SigningInput, tok.Signature)
 }
 
-// route decodes the claims and selects the issuer named by iss.
-func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
-	first := a.single
-	var opts *claims.DecodeOptions
-	if first != nil {
-		opts = &first.decode
+// scopeFree decodes claims without reading any scope claim: what a token is
+// routed with when the issuers read different scope claims.
+var scopeFree = claims.DecodeOptions{ScopeClaims: []string{}}
+
+// routeDecodeOptions returns the options a token is decoded with before its
+// issuer is known: the issuers' common options when every issuer, and every
+// issuer a template may create, reads the same scope claims (one decode),
+// else scopeFree, so that no issuer's token is held to another issuer's
+// scope claims or their types.
+func routeDecodeOptions(issuers map[string]*issuer, templates []IssuerTemplate) *claims.DecodeOptions {
+	var common *claims.DecodeOptions
+	for _, iss := range issuers {
+		if common == nil {
+			common = &iss.decode
+		} else if !slices.Equal(common.ScopeClaims, iss.decode.ScopeClaims) {
+			return &scopeFree
+		}
 	}
-	c, err := claims.Decode(payload, opts)
+	for _, t := range templates {
+		list := effectiveScopeClaims(t.Issuer.ScopeClaims)
+		if common == nil {
+			common = &claims.DecodeOptions{ScopeClaims: list}
+		} else if !slices.Equal(common.ScopeClaims, list) {
+			return &scopeFree
+		}
+	}
+	if common == nil {
+		return &scopeFree
+	}
+	return common
+}
+
+// effectiveScopeClaims is the list of scope claims an issuer reads: the
+// default for nil, none for an empty list. It is never nil, so that the two
+// cannot be confused when lists are compared.
+func effectiveScopeClaims(list []string) []string {
+	if list == nil {
+		return claims.DefaultScopeClaims()
+	}
+	return slices.Clone(list)
+}
+
+// route decodes the claims and selects the issuer named by iss; the claims
+// returned are decoded with that issuer's own options.
+func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
+	c, err := claims.Decode(payload, a.routeDecode)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 	}
-	iss := first
+	iss := a.single
 	if iss == nil || iss.url != c.Issuer {
 		if iss, err = a.issuerFor(c.Issuer); err != nil {
 			return nil, nil, err
 		}
-		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
-			if c, err = claims.Decode(payload, &iss.decode); err != nil {
-				return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
-			}
+	}
+	// The routed issuer's own scope claims, whenever they are not the ones
+	// the token was routed with (compared as effective lists: nil never
+	// stands for the default here).
+	if &iss.decode != a.routeDecode && !slices.Equal(iss.decode.ScopeClaims, a.routeDecode.ScopeClaims) {
+		if c, err = claims.Decode(payload, &iss.decode); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 		}
 	}
 	return iss, c, nil
-}
-
-func (iss *issuer) scopeClaimsOrNil() []string {
-	if iss == nil {
-		return nil
-	}
-	return iss.decode.ScopeClaims
 }
 
 // Ready fetches every remote issuer's keys that are not loaded yet and

@@ -42,12 +42,22 @@ type Config struct {
 
 	// MaxTokenSize bounds the token's length in bytes, checked when the
 	// token is extracted, before any decoding. A longer token is answered
-	// 400 invalid_request ([ErrInvalidRequest]), like other malformed
-	// credentials. Default: [DefaultMaxTokenSize]; negative is an error.
+	// 401 invalid_token ([ErrTokenMalformed]), like every other malformed
+	// token: the credential is present, it is the token that is unusable.
+	// Default: [DefaultMaxTokenSize]; negative is an error.
 	MaxTokenSize int
 
 	// TokenCookie, when set, is the name of a cookie that may carry the token
 	// instead of the Authorization header. Default: the header only.
+	//
+	// A browser attaches cookies to cross-site requests too, so a cookie
+	// token makes every state-changing route open to cross-site request
+	// forgery (CSRF) unless the application defends it: set the cookie
+	// SameSite=Strict (or Lax, with no state change on GET), Secure and
+	// HttpOnly, check the Origin (or Sec-Fetch-Site) header of unsafe
+	// methods (net/http's CrossOriginProtection does both), or require a
+	// CSRF token. A bearer token in the Authorization header is not sent
+	// by the browser on its own and needs none of this.
 	TokenCookie string
 
 	// TokenQuery, when set, is the name of a query parameter that may carry

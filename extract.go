@@ -1,6 +1,7 @@
 package jwksauth
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -41,11 +42,22 @@ type Credentials struct {
 //     ([Config.TokenQuery]) may carry the token instead.
 //
 // No token anywhere is [ErrTokenMissing] (401 without an error attribute).
-// Two Authorization headers, two cookies or query values, a token in two
-// places, a Bearer header without a token, a token with characters outside
-// the token68 syntax, or a token longer than the configured maximum is
-// [ErrInvalidRequest] (400). The token itself is never part of an error
-// message.
+//
+// A malformed request is [ErrInvalidRequest] (400 invalid_request): two
+// Authorization headers, two cookies or query values of the token's name, a
+// token in more than one place, an empty Authorization header.
+//
+// A credential that is present but malformed is an invalid token,
+// [ErrTokenMalformed] (401 invalid_token, as RFC 6750 §3.1 lists
+// "malformed" under invalid_token): "Bearer" without a token, characters
+// outside the token68 syntax (a space, a comma, a control or non-ASCII
+// byte, "=" other than trailing padding), or a token longer than the
+// configured maximum. A client refreshes its token on 401, not on 400. The
+// same token's other defects (padding or the standard base64 alphabet
+// inside a part, a wrong number of segments) are found by
+// [Authenticator.Authenticate], with the same answer.
+//
+// The token itself is never part of an error message.
 func (a *Authenticator) ExtractToken(c Credentials) (string, error) {
 	return extractToken(c, a.maxTokenSize)
 }
@@ -69,12 +81,18 @@ func extractCredential(c Credentials, maxSize int, dpop bool) (token string, isD
 	if len(c.Authorization) > 1 {
 		return "", false, fmt.Errorf("%w: %d Authorization headers", ErrInvalidRequest, len(c.Authorization))
 	}
+	// A malformed credential in the header is reported after the other
+	// places are looked at: a token in two places is a malformed request
+	// (400) whatever the tokens look like.
+	var headerErr error
 	if len(c.Authorization) == 1 {
 		t, scheme, err := parseAuthorization(c.Authorization[0], maxSize, dpop)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrInvalidRequest):
 			return "", false, err
-		}
-		if scheme != "" {
+		case err != nil:
+			headerErr, found = err, 1
+		case scheme != "":
 			token, found, isDPoP = t, 1, scheme == "DPoP"
 		}
 	}
@@ -93,13 +111,18 @@ func extractCredential(c Credentials, maxSize int, dpop bool) (token string, isD
 		if v == "" {
 			continue
 		}
-		if err := checkToken68(v, maxSize); err != nil {
-			return "", false, fmt.Errorf("%w (in the %s)", err, src.name)
-		}
+		// A token in two places is a malformed request whatever the
+		// tokens look like.
 		if found > 0 {
 			return "", false, fmt.Errorf("%w: a token in more than one place (Authorization header, cookie, query)", ErrInvalidRequest)
 		}
+		if err := checkToken68(v, maxSize); err != nil {
+			return "", false, fmt.Errorf("%w (in the %s)", err, src.name)
+		}
 		token, found = v, 1
+	}
+	if headerErr != nil {
+		return "", false, headerErr
 	}
 	if found == 0 {
 		return "", false, ErrTokenMissing
@@ -128,7 +151,7 @@ func parseAuthorization(v string, maxSize int, dpop bool) (token, scheme string,
 	}
 	rest = strings.TrimLeft(rest, " ")
 	if rest == "" {
-		return "", "", fmt.Errorf("%w: %s scheme without a token", ErrInvalidRequest, scheme)
+		return "", "", fmt.Errorf("%w: %s scheme without a token", ErrTokenMalformed, scheme)
 	}
 	if err := checkToken68(rest, maxSize); err != nil {
 		return "", "", err
@@ -137,21 +160,22 @@ func parseAuthorization(v string, maxSize int, dpop bool) (token, scheme string,
 }
 
 // checkToken68 enforces RFC 7235 token68 syntax (RFC 6750 b64token) and the
-// size limit, without echoing the input.
+// size limit, without echoing the input. A violation is a malformed token
+// (401 invalid_token), not a malformed request.
 func checkToken68(t string, maxSize int) error {
 	if len(t) > maxSize {
-		return fmt.Errorf("%w: token of %d bytes exceeds the limit of %d", ErrInvalidRequest, len(t), maxSize)
+		return fmt.Errorf("%w: token of %d bytes exceeds the limit of %d", ErrTokenMalformed, len(t), maxSize)
 	}
 	end := len(t)
 	for end > 0 && t[end-1] == '=' {
 		end--
 	}
 	if end == 0 {
-		return fmt.Errorf("%w: empty token", ErrInvalidRequest)
+		return fmt.Errorf("%w: empty token", ErrTokenMalformed)
 	}
 	for i := 0; i < end; i++ {
 		if !token68[t[i]] {
-			return fmt.Errorf("%w: the token contains a character outside the token68 syntax at offset %d", ErrInvalidRequest, i)
+			return fmt.Errorf("%w: the token contains a character outside the token68 syntax at offset %d", ErrTokenMalformed, i)
 		}
 	}
 	return nil

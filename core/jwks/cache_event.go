@@ -26,25 +26,36 @@ const (
 	// within MaxStale, because refreshes are failing. Reported once per
 	// lookup, from the request path.
 	EventStaleServed
+	// EventRefreshDeferred: a lookup of a kid the set lacks was answered
+	// at once (ErrKeyNotFound, or ErrKeysUnavailable without a usable
+	// set) because the cooldown or the retry backoff defers the next
+	// fetch; that fetch is scheduled, Wait from now. Reported once per
+	// lookup, from the request path: under a flood of unknown kids, most
+	// lookups report it.
+	EventRefreshDeferred
+	// EventWaitersFull: a lookup that could have waited for a fetch was
+	// answered at once because MaxWaiters lookups were waiting already.
+	// Reported once per lookup, from the request path.
+	EventWaitersFull
+	// EventNegativeHit: a lookup was answered ErrKeyNotFound at once
+	// because a fetch less than one UnknownKIDCooldown ago did not find its
+	// kid (the negative cache); the next fetch the cooldown allows is
+	// scheduled. Reported once per lookup, from the request path.
+	EventNegativeHit
 	// EventDiscovered: the discovery document was fetched (Status 200) or
 	// confirmed unchanged (Status 304); Duration is set. A failed
 	// discovery is an EventFetchFailed with Discovery set.
 	EventDiscovered
 	// EventUnknownKID: a lookup found no key for its kid (or, without a
-	// kid, for its alg) in the set and asked for a refresh. Reported from
-	// the request path, once per such lookup; Delay is how long until that
-	// refresh may start.
+	// kid, for its alg) in a loaded set. Reported from the request path,
+	// once per such lookup, before what follows it: a wait for a fetch,
+	// EventRefreshDeferred or EventNegativeHit.
 	EventUnknownKID
-	// EventRefreshDeferred: the refresh an EventUnknownKID asked for
-	// cannot start now, because the cooldown (or the backoff after a
-	// failure) holds it back for Delay. Reported from the request path
-	// right after the EventUnknownKID it concerns.
-	EventRefreshDeferred
-	// EventNegativeHit: a lookup was answered [ErrKeyNotFound] from the
-	// negative cache (a kid a recent refresh did not find), without a
-	// fetch. Reported from the request path.
-	EventNegativeHit
 )
+
+// MaxEventKind is the largest [EventKind] a Cache reports, for consumers
+// that keep a table indexed by kind.
+const MaxEventKind = EventUnknownKID
 
 // String returns the kind's name, such as "fetched".
 func (k EventKind) String() string {
@@ -59,14 +70,16 @@ func (k EventKind) String() string {
 		return "key_skipped"
 	case EventStaleServed:
 		return "stale_served"
+	case EventRefreshDeferred:
+		return "refresh_deferred"
+	case EventWaitersFull:
+		return "waiters_full"
+	case EventNegativeHit:
+		return "negative_hit"
 	case EventDiscovered:
 		return "discovered"
 	case EventUnknownKID:
 		return "unknown_kid"
-	case EventRefreshDeferred:
-		return "refresh_deferred"
-	case EventNegativeHit:
-		return "negative_hit"
 	}
 	return "unknown"
 }
@@ -92,6 +105,9 @@ type Event struct {
 	Duration time.Duration
 	// Age is, for EventStaleServed, how long ago the set expired.
 	Age time.Duration
+	// Wait is, for EventRefreshDeferred, how long until the scheduled
+	// fetch may start.
+	Wait time.Duration
 	// Discovery reports that the event concerns the discovery document
 	// rather than the key set (EventDiscovered, a failed discovery).
 	Discovery bool
@@ -102,11 +118,4 @@ type Event struct {
 	// Unchanged reports, for EventNotModified, that the provider sent the
 	// same bytes again (200) rather than a 304.
 	Unchanged bool
-	// Delay is, for EventUnknownKID and EventRefreshDeferred, how long
-	// until the refresh asked for may start (0: at once).
-	Delay time.Duration
 }
-
-// MaxEventKind is the largest [EventKind] a Cache reports, for consumers
-// that keep a table indexed by kind.
-const MaxEventKind = EventNegativeHit

@@ -553,7 +553,7 @@ func (iss *Issuer) OnEvent(ev jwks.Event) {
 		t.deferred.Add(ctx, 1, iss.attr...)
 		now := time.Now().UnixNano()
 		if last := iss.lastDeferredLog.Load(); now-last >= int64(deferredLogEvery) && iss.lastDeferredLog.CompareAndSwap(last, now) {
-			t.log.Info("jwksauth: unknown kid; the cooldown defers the refresh", "issuer", iss.url, "reason", "cooldown", "retry_in", ev.Delay)
+			t.log.Info("jwksauth: unknown kid; the cooldown defers the refresh", "issuer", iss.url, "reason", "cooldown", "retry_in", ev.Wait)
 		}
 	case jwks.EventNegativeHit:
 		t.negHits.Add(ctx, 1, iss.attr...)

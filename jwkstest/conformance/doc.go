@@ -92,8 +92,12 @@
 //     signature_invalid; unknown-kid → 401 key_not_found; alg-none and
 //     hs256-public-key (HS256 keyed with the public key) → 401
 //     algorithm_not_allowed.
-//   - two-authorization-headers and bearer-without-token → 400
-//     invalid_request.
+//   - two-authorization-headers → 400 invalid_request (a malformed
+//     request).
+//   - bearer-without-token, outside-token68 ("Bearer abc def"),
+//     padded-base64, standard-base64, wrong-segment-count → 401
+//     invalid_token token_malformed: a present but malformed token is an
+//     invalid token (RFC 6750 §3.1), so that the client refreshes it.
 //   - basic-scheme: Authorization: Basic … → 401 token_missing.
 //   - lowercase-bearer ("bearer <token>"), valid-rs256, valid-es256 → 200
 //     with the token's sub.
@@ -109,6 +113,7 @@
 //
 // optional (GET /optional/whoami): anonymous and basic-scheme → 200 with
 // sub ""; valid → 200 with the sub; invalid (expired) → 401;
+// malformed-token ("Bearer" alone) → 401 token_malformed;
 // two-authorization-headers → 400; keys-unavailable → 503.
 //
 // excluded: exact (/healthz) and prefix (/public/info) → 200 without a

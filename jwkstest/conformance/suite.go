@@ -51,6 +51,7 @@ type tokens struct {
 	expired, audience, unknownIssuer  string
 	badSignature, unknownKID, algNone string
 	hs256, issuerB                    string
+	padded, standardB64               string
 	stepUpStrong, stepUpWeak          string
 }
 
@@ -217,6 +218,8 @@ func (s *suite) mint() error {
 		{&s.tok.algNone, s.a, nil, []jwkstest.MintOption{jwkstest.WithAlgNone()}},
 		{&s.tok.hs256, s.a, nil, []jwkstest.MintOption{jwkstest.WithHS256PublicKeyPEM()}},
 		{&s.tok.issuerB, s.b, nil, nil},
+		{&s.tok.padded, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Padded, jwkstest.PartPayload)}},
+		{&s.tok.standardB64, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Standard, 0)}},
 		{&s.tok.stepUpStrong, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": StepUpACR, "auth_time": now.Add(-time.Minute).Unix()}, nil},
 		{&s.tok.stepUpWeak, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": "pwd", "auth_time": now.Add(-time.Minute).Unix()}, nil},
 	} {
