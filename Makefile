@@ -151,3 +151,9 @@ bench-load:
 ## charts: docs/images/bench-*.png from benchmarks/results (make bench, make bench-load).
 charts:
 	cd benchmarks && $(GO) run ./cmd/charts -bench results/bench.txt -load results/load.json -out ../docs/images
+
+## rules: promtool check and unit tests of the Prometheus alerting rules
+## (installs Debian's prometheus package for promtool when missing).
+.PHONY: rules
+rules:
+	./scripts/promtool-test.sh

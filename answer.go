@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,28 @@ var reasons = []struct {
 }
 
 var internalReason = reason{"internal_error", http.StatusInternalServerError, "", "The token could not be checked"}
+
+// reasonCodes are the distinct codes of reasons, then internal_error: the
+// values of the jwksauth.reason metric attribute.
+var reasonCodes = func() []string {
+	var codes []string
+	for _, r := range reasons {
+		if !slices.Contains(codes, r.code) {
+			codes = append(codes, r.code)
+		}
+	}
+	return append(codes, internalReason.code)
+}()
+
+// reasonIndex returns the index in reasonCodes of err's code.
+func reasonIndex(err error) int {
+	for _, e := range reasons {
+		if errors.Is(err, e.err) {
+			return slices.Index(reasonCodes, e.code)
+		}
+	}
+	return len(reasonCodes) - 1
+}
 
 // AnswerFor returns the answer to err for a resource protected under realm
 // (the realm attribute is omitted when realm is ""). err is any error that

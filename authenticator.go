@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
@@ -15,6 +16,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
 	"github.com/jwksauth/jwksauth/core/store"
+	"github.com/jwksauth/jwksauth/core/telemetry"
 )
 
 // Claims are the verified claims of a token; see [claims.Claims]. They are
@@ -27,8 +29,10 @@ type Claims = claims.Claims
 // key refreshes with [Authenticator.Close].
 type Authenticator struct {
 	issuers      map[string]*issuer
-	single       *issuer // the only issuer, when there is one
+	order        []string // issuer URLs in configuration order
+	single       *issuer  // the only issuer, when there is one
 	clock        clock.Clock
+	wall         bool // clock is the wall clock (time.Now)
 	logger       *slog.Logger
 	realm        string
 	maxTokenSize int
@@ -36,6 +40,7 @@ type Authenticator struct {
 	query        string
 	parsers      sync.Pool // *jws.Parser
 	tokens       *tokenCache
+	tel          *telemetry.Telemetry
 	// routeDecode decodes a token before its issuer is known: the
 	// issuers' common options when they all read the same scope claims,
 	// else options that read no scope claim (the routed issuer's own
@@ -77,6 +82,16 @@ type issuer struct {
 	decode     claims.DecodeOptions
 	validation *claims.Validation
 	dpop       DPoPMode
+	tel        *telemetry.Issuer
+}
+
+// telemetry returns iss's telemetry handle; nil (no issuer chosen) is
+// recorded without an issuer attribute.
+func (iss *issuer) telemetry() *telemetry.Issuer {
+	if iss == nil {
+		return nil
+	}
+	return iss.tel
 }
 
 // New validates cfg and returns an Authenticator. It starts each remote
@@ -94,6 +109,7 @@ func New(cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		issuers:      make(map[string]*issuer, len(cfg.Issuers)),
 		clock:        clock.OrReal(cfg.Clock),
+		wall:         cfg.Clock == nil || cfg.Clock == clock.Real,
 		logger:       cfg.Logger,
 		realm:        cfg.Realm,
 		maxTokenSize: cfg.MaxTokenSize,
@@ -146,6 +162,25 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
+	urls := make([]string, 0, len(cfg.Issuers))
+	for _, ic := range cfg.Issuers {
+		if ic.URL != "" {
+			urls = append(urls, ic.URL)
+		}
+	}
+	tel, err := telemetry.New(telemetry.Options{
+		MeterProvider:  cfg.MeterProvider,
+		TracerProvider: cfg.TracerProvider,
+		Logger:         a.logger,
+		Clock:          a.clock,
+		Issuers:        urls,
+		Reasons:        reasonCodes,
+		Adapters:       adapterNames,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	a.tel = tel
 	for i := range cfg.Issuers {
 		// A duplicate is refused before its key cache is started.
 		if _, dup := a.issuers[cfg.Issuers[i].URL]; dup {
@@ -160,6 +195,7 @@ func New(cfg Config) (*Authenticator, error) {
 			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
 		}
 		a.issuers[iss.url] = iss
+		a.order = append(a.order, iss.url)
 	}
 	if len(a.issuers) == 1 {
 		for _, iss := range a.issuers {
@@ -167,7 +203,7 @@ func New(cfg Config) (*Authenticator, error) {
 		}
 	}
 	a.routeDecode = routeDecodeOptions(a.issuers, cfg.IssuerTemplates)
-	tc, err := newTokenCache(cfg.TokenCache, a.clock)
+	tc, err := newTokenCache(cfg.TokenCache, a.clock, a.tel)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -187,7 +223,10 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if slices.Contains(ic.Audiences, "") {
 		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
 	}
-	iss := &issuer{url: ic.URL, typ: ic.TokenType, dpop: ic.DPoP}
+	// Issuers of templates (tenants) are not configured one by one: their
+	// telemetry goes without the issuer attribute, so that the number of
+	// series stays bounded.
+	iss := &issuer{url: ic.URL, typ: ic.TokenType, dpop: ic.DPoP, tel: a.tel.Issuer(ic.URL)}
 
 	// Algorithms: asymmetric by default; symmetric only when asked for by
 	// name and backed by a symmetric key in a static source.
@@ -226,13 +265,19 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 			opts.Clock = a.clock
 		}
 		if opts.Logger == nil {
-			opts.Logger = a.logger
+			opts.Logger = a.logger.With("issuer", ic.URL)
+		}
+		if user := opts.OnEvent; user != nil {
+			opts.OnEvent = func(ev jwks.Event) { iss.tel.OnEvent(ev); user(ev) }
+		} else {
+			opts.OnEvent = iss.tel.OnEvent
 		}
 		c, err := jwks.NewCache(opts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		iss.keys, iss.cache = c, c
+		iss.tel.ObserveStatus(c.Status)
 	}
 	if iss.algs.Intersect(jws.Symmetric) != 0 {
 		if _, static := iss.keys.(*jwks.Static); !static {
@@ -290,62 +335,91 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
-	c, err := a.verifyToken(ctx, token, nil)
+	// No request, so no DPoP proof: a DPoP-bound token is refused.
+	return a.authenticate(ctx, token, nil, false)
+}
+
+// authenticate is Authenticate and the verification of
+// AuthenticateRequest (cr the request, isDPoP its scheme), with telemetry
+// around it: metrics, the span, the Debug log of a rejection.
+func (a *Authenticator) authenticate(ctx context.Context, token string, cr *Credentials, isDPoP bool) (*Claims, error) {
+	ctx, v := a.tel.Start(ctx)
+	now := v.Started()
+	if now.IsZero() || !a.wall {
+		now = a.clock.Now()
+	}
+	c, iss, hit, err := a.verifyToken(ctx, token, cr, now)
 	if err == nil && (a.dpop != nil || a.revocation != nil) {
-		// No request, so no DPoP proof: a DPoP-bound token is refused.
-		err = a.afterVerify(ctx, c, token, false, nil)
+		err = a.afterVerify(ctx, c, token, isDPoP, cr)
 	}
 	if err != nil {
+		a.rejected(ctx, v, iss, err)
 		return nil, err
 	}
+	a.tel.End(ctx, v, iss.telemetry(), -1, a.tokens != nil, hit)
 	return c, nil
 }
 
-// verifyToken is the verification of Authenticate: signature and claims.
-// cr, when not nil, is the request, for [Config].RequestIssuers.
-func (a *Authenticator) verifyToken(ctx context.Context, token string, cr *Credentials) (*Claims, error) {
-	now := a.clock.Now()
-	if c, ok := a.tokens.lookup(token, now, a); ok {
-		if err := a.requestAccepts(cr, c.Issuer); err != nil {
-			return nil, err
+// rejected records and logs (at Debug) a rejected token; iss is nil when
+// no issuer was chosen.
+func (a *Authenticator) rejected(ctx context.Context, v telemetry.Verification, iss *issuer, err error) {
+	r := reasonIndex(err)
+	a.tel.End(ctx, v, iss.telemetry(), r, a.tokens != nil, false)
+	if a.logger.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{slog.String("reason", reasonCodes[r]), slog.String("error", err.Error())}
+		if iss != nil {
+			attrs = append(attrs, slog.String("issuer", iss.url))
 		}
-		return c, nil
+		a.logger.LogAttrs(ctx, slog.LevelDebug, "jwksauth: token rejected", attrs...)
+	}
+}
+
+// verifyToken is the verification of Authenticate: signature and claims,
+// at now. cr, when not nil, is the request, for [Config].RequestIssuers.
+// It returns the issuer chosen (nil before routing) and whether the token
+// cache answered.
+func (a *Authenticator) verifyToken(ctx context.Context, token string, cr *Credentials, now time.Time) (*Claims, *issuer, bool, error) {
+	if c, iss, ok := a.tokens.lookup(token, now, a); ok {
+		if err := a.requestAccepts(cr, c.Issuer); err != nil {
+			return nil, iss, false, err
+		}
+		return c, iss, true, nil
 	}
 
 	p := a.parsers.Get().(*jws.Parser)
 	defer a.parsers.Put(p)
 	tok, err := p.Parse(token)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 
 	// Route by the unverified iss, so that no network I/O ever happens for
 	// an issuer nobody configured.
 	iss, c, err := a.route(tok.Payload)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	if err := a.requestAccepts(cr, iss.url); err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
-		return nil, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
+		return nil, iss, false, fmt.Errorf("%w: %s is not allowed for this issuer", ErrAlgorithm, tok.Header.Alg)
 	}
 	key, err := iss.keys.Key(ctx, tok.Header.KeyID, tok.Header.Alg)
 	if err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	if err := a.verify(key, tok); err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	if iss.typ != "" && !tok.Header.TypeIs(iss.typ) {
-		return nil, fmt.Errorf("%w: typ does not match the required %q", ErrTokenType, iss.typ)
+		return nil, iss, false, fmt.Errorf("%w: typ does not match the required %q", ErrTokenType, iss.typ)
 	}
 	if err := iss.validation.Validate(c, now); err != nil {
-		return nil, err
+		return nil, iss, false, err
 	}
 	a.tokens.store(token, c, iss, key)
-	return c, nil
+	return c, iss, false, nil
 }
 
 // verifyWith checks the token's signature with key.
@@ -453,6 +527,7 @@ func (a *Authenticator) Close() error {
 		if a.tokens != nil {
 			a.tokens.close()
 		}
+		_ = a.tel.Close()
 	})
 	return nil
 }

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
 	"github.com/jwksauth/jwksauth/core/jwks"
@@ -72,9 +75,27 @@ type Config struct {
 	// Default: the wall clock.
 	Clock clock.Clock
 
-	// Logger receives key-set events (fetch failures, rotations, stale
-	// serves). Default: silent.
+	// Logger receives key-set events (fetch failures, rotations, skipped
+	// keys, stale serving started and ended, refreshes the unknown-kid
+	// cooldown defers) at Info and Warn, each with the issuer, and every
+	// rejected token at Debug with its reason (never the token). Default:
+	// silent.
 	Logger *slog.Logger
+
+	// MeterProvider receives the metrics listed in docs/operations.md
+	// (verifications by outcome, reason and issuer, their duration, the
+	// token cache, key-set fetches, rotations, staleness, adapters'
+	// answers). Default: the global provider (otel.GetMeterProvider), a
+	// no-op until the application installs an SDK. Pass
+	// go.opentelemetry.io/otel/metric/noop.NewMeterProvider() to switch
+	// metrics off entirely.
+	MeterProvider metric.MeterProvider
+
+	// TracerProvider starts a span per authentication, as a child of the
+	// request's span when the request is traced (none otherwise), and a
+	// span per key-set or discovery fetch. Default: the global provider
+	// (otel.GetTracerProvider).
+	TracerProvider trace.TracerProvider
 
 	// TokenCache configures the cache of verified tokens. Default: see
 	// [TokenCacheConfig].

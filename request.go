@@ -29,14 +29,7 @@ func (a *Authenticator) AuthenticateRequest(ctx context.Context, cr Credentials,
 		}
 		return nil, err
 	}
-	c, err := a.verifyToken(ctx, token, &cr)
-	if err == nil && (a.dpop != nil || a.revocation != nil) {
-		err = a.afterVerify(ctx, c, token, isDPoP, &cr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return a.authenticate(ctx, token, &cr, isDPoP)
 }
 
 // Check checks the route requirements reqs against c, the claims a previous

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jwksauth/jwksauth/core/clock"
 	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/telemetry"
 )
 
 // DefaultTokenCacheSize is the number of verified tokens kept when
@@ -39,7 +40,7 @@ type tokenEntry struct {
 	key    *jwks.Key
 }
 
-func newTokenCache(cfg TokenCacheConfig, clk clock.Clock) (*tokenCache, error) {
+func newTokenCache(cfg TokenCacheConfig, clk clock.Clock, tel *telemetry.Telemetry) (*tokenCache, error) {
 	if cfg.Disabled {
 		return nil, nil
 	}
@@ -64,6 +65,13 @@ func newTokenCache(cfg TokenCacheConfig, clk clock.Clock) (*tokenCache, error) {
 			}
 			return time.Hour
 		}),
+		// Evictions for room or at expiry; invalidations (a key that left
+		// its set, Close) are not evictions.
+		OnDeletion: func(e otter.DeletionEvent[uint64, *tokenEntry]) {
+			if e.WasEvicted() {
+				tel.Evicted()
+			}
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: token cache: %w", ErrConfig, err)
@@ -71,22 +79,22 @@ func newTokenCache(cfg TokenCacheConfig, clk clock.Clock) (*tokenCache, error) {
 	return &tokenCache{seed: maphash.MakeSeed(), cache: c}, nil
 }
 
-func (t *tokenCache) lookup(token string, now time.Time, a *Authenticator) (*Claims, bool) {
+func (t *tokenCache) lookup(token string, now time.Time, a *Authenticator) (*Claims, *issuer, bool) {
 	if t == nil {
-		return nil, false
+		return nil, nil, false
 	}
 	h := maphash.String(t.seed, token)
 	e, ok := t.cache.GetIfPresent(h)
 	if !ok || e.token != token {
-		return nil, false
+		return nil, nil, false
 	}
 	if !e.iss.keys.Contains(e.key) || e.iss.validation.Validate(e.claims, now) != nil {
 		// The key left the set or the token is no longer valid: drop it and
 		// let the full path give the precise answer.
 		t.cache.Invalidate(h)
-		return nil, false
+		return nil, nil, false
 	}
-	return e.claims, true
+	return e.claims, e.iss, true
 }
 
 func (t *tokenCache) store(token string, c *Claims, iss *issuer, key *jwks.Key) {

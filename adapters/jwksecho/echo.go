@@ -158,6 +158,9 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 // an *echo.HTTPError for Echo's HTTPErrorHandler, or with the core's
 // answer.
 func (cfg *config) reject(c echo.Context, err error) error {
+	if cfg.a != nil {
+		cfg.a.RecordAnswer(c.Request().Context(), "echo", err)
+	}
 	if cfg.errorHandler != nil {
 		return cfg.errorHandler(c, err)
 	}

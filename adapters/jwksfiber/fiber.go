@@ -182,6 +182,9 @@ func view(b []byte) string { return utils.UnsafeString(b) }
 // reject answers a rejected request: with the user's error handler, with
 // an [*Error] for the app's ErrorHandler, or with the core's answer.
 func (cfg *config) reject(c *fiber.Ctx, err error) error {
+	if cfg.a != nil {
+		cfg.a.RecordAnswer(c.UserContext(), "fiber", err)
+	}
 	if cfg.errorHandler != nil {
 		return cfg.errorHandler(c, err)
 	}

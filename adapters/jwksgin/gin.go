@@ -152,6 +152,9 @@ func (s *step) handle(c *gin.Context) {
 // Require without an authentication step before it).
 func (s *step) fail(c *gin.Context, err error) {
 	defer c.Abort()
+	if s != nil {
+		s.a.RecordAnswer(c.Request.Context(), "gin", err)
+	}
 	if s != nil && s.onError != nil {
 		s.onError(c, err)
 		return

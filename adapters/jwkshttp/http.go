@@ -140,6 +140,9 @@ func (s *step) middleware() func(http.Handler) http.Handler {
 // fail answers a rejected request; s may be nil (a Require without an
 // authentication step before it).
 func (s *step) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if s != nil {
+		s.a.RecordAnswer(r.Context(), "net/http", err)
+	}
 	switch {
 	case s == nil:
 		jwksauth.WriteError(w, err, "")

@@ -253,6 +253,7 @@ func (g *Guard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	g.a.RecordAnswer(r.Context(), "mcp", err)
 	if g.onError != nil {
 		g.onError(w, r, err)
 		return

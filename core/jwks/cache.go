@@ -244,6 +244,7 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 		miss = cacheMiss{hash: c.negKey(kid, alg), kidless: kid == "", alg: alg}
 	}
 	var waited *cacheCall // the fetch this lookup waited for, once done
+	unknownReported := false
 	for attempt := 0; attempt < 4; attempt++ {
 		now := c.clock.Now()
 		s := c.snap.Load()
@@ -269,6 +270,10 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 		}
 		if waited != nil {
 			break // the fetch failed
+		}
+		if s != nil && !unknownReported && c.onEvent != nil {
+			unknownReported = true
+			c.onEvent(Event{Kind: EventUnknownKID, URL: s.url})
 		}
 		if fresh && miss.hash != 0 && c.negHas(miss.hash, s.gen, now) {
 			// A fetch less than a cooldown ago did not find the kid. The
@@ -569,7 +574,7 @@ func (c *Cache) run(call *cacheCall) {
 		attrs = append(attrs, "keys", "none loaded")
 	}
 	c.log.Warn("jwks: fetching the key set failed; keeping the last good set", attrs...)
-	c.emit(Event{Kind: EventFetchFailed, URL: ev.URL, Err: err, Duration: ev.Duration})
+	c.emit(Event{Kind: EventFetchFailed, URL: ev.URL, Err: err, Duration: ev.Duration, Discovery: ev.Discovery, Status: fetchStatusOf(err)})
 }
 
 // fetch runs discovery when due and downloads the key set, installing a
@@ -578,7 +583,7 @@ func (c *Cache) run(call *cacheCall) {
 func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	url, err := c.jwksURL(call.noCache)
 	if err != nil {
-		return Event{URL: c.cfg.discoveryURL.String()}, err
+		return Event{URL: c.cfg.discoveryURL.String(), Discovery: true}, err
 	}
 	ev := Event{URL: url}
 	old := c.snap.Load()
@@ -603,6 +608,10 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	if old != nil && old.url == url && (resp.notModified || sum == old.sum) {
 		c.install(call, old.set, old.gen, url, resp.validators, old.sum, now, ttl)
 		ev.Kind, ev.Keys, ev.TTL = EventNotModified, len(old.set.keys), ttl
+		ev.Status, ev.Unchanged = http.StatusOK, !resp.notModified
+		if resp.notModified {
+			ev.Status = http.StatusNotModified
+		}
 		return ev, nil
 	}
 	if resp.notModified {
@@ -655,6 +664,7 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 		c.log.Info("jwks: key set loaded", "url", url, "keys", len(set.keys), "ttl", ttl)
 	}
 	ev.Kind, ev.Keys, ev.Added, ev.Removed, ev.TTL = EventFetched, len(set.keys), len(added), len(removed), ttl
+	ev.Status = http.StatusOK
 	return ev, nil
 }
 

@@ -42,7 +42,20 @@ const (
 	// kid (the negative cache); the next fetch the cooldown allows is
 	// scheduled. Reported once per lookup, from the request path.
 	EventNegativeHit
+	// EventDiscovered: the discovery document was fetched (Status 200) or
+	// confirmed unchanged (Status 304); Duration is set. A failed
+	// discovery is an EventFetchFailed with Discovery set.
+	EventDiscovered
+	// EventUnknownKID: a lookup found no key for its kid (or, without a
+	// kid, for its alg) in a loaded set. Reported from the request path,
+	// once per such lookup, before what follows it: a wait for a fetch,
+	// EventRefreshDeferred or EventNegativeHit.
+	EventUnknownKID
 )
+
+// MaxEventKind is the largest [EventKind] a Cache reports, for consumers
+// that keep a table indexed by kind.
+const MaxEventKind = EventUnknownKID
 
 // String returns the kind's name, such as "fetched".
 func (k EventKind) String() string {
@@ -63,6 +76,10 @@ func (k EventKind) String() string {
 		return "waiters_full"
 	case EventNegativeHit:
 		return "negative_hit"
+	case EventDiscovered:
+		return "discovered"
+	case EventUnknownKID:
+		return "unknown_kid"
 	}
 	return "unknown"
 }
@@ -91,4 +108,14 @@ type Event struct {
 	// Wait is, for EventRefreshDeferred, how long until the scheduled
 	// fetch may start.
 	Wait time.Duration
+	// Discovery reports that the event concerns the discovery document
+	// rather than the key set (EventDiscovered, a failed discovery).
+	Discovery bool
+	// Status is the HTTP status of the response of a fetch event
+	// (EventFetched, EventNotModified, EventDiscovered, EventFetchFailed),
+	// or 0 when no response arrived (connection refused, timeout).
+	Status int
+	// Unchanged reports, for EventNotModified, that the provider sent the
+	// same bytes again (200) rather than a 304.
+	Unchanged bool
 }

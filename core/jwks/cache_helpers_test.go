@@ -363,7 +363,8 @@ func newEvents() *events { return &events{ch: make(chan jwks.Event, 100000)} }
 func (e *events) hook(ev jwks.Event) {
 	e.counts[ev.Kind].Add(1)
 	switch ev.Kind {
-	case jwks.EventStaleServed, jwks.EventRefreshDeferred, jwks.EventWaitersFull, jwks.EventNegativeHit:
+	case jwks.EventStaleServed, jwks.EventRefreshDeferred, jwks.EventWaitersFull, jwks.EventNegativeHit,
+		jwks.EventUnknownKID, jwks.EventDiscovered:
 		// reported by lookups: counted only
 	default:
 		e.ch <- ev

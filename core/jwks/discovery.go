@@ -3,6 +3,7 @@ package jwks
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -36,21 +37,24 @@ func (c *Cache) jwksURL(noCache bool) (string, error) {
 	if d.jwksURL != "" && now.Before(d.expires) {
 		return d.jwksURL, nil
 	}
-	err := c.discover(noCache)
+	began := time.Now()
+	status, err := c.discover(noCache)
 	if err == nil {
+		c.emit(Event{Kind: EventDiscovered, URL: c.cfg.discoveryURL.String(), Discovery: true, Status: status, Duration: time.Since(began)})
 		return d.jwksURL, nil
 	}
 	if d.jwksURL == "" {
 		return "", err
 	}
 	c.log.Warn("jwks: discovery failed, using the previous jwks_uri", "issuer", c.cfg.Issuer, "jwks_uri", d.jwksURL, "error", err)
-	c.emit(Event{Kind: EventFetchFailed, URL: c.cfg.discoveryURL.String(), Err: err})
+	c.emit(Event{Kind: EventFetchFailed, URL: c.cfg.discoveryURL.String(), Err: err, Discovery: true, Status: fetchStatusOf(err), Duration: time.Since(began)})
 	return d.jwksURL, nil
 }
 
 // discover fetches the discovery document, within Timeout, and records its
-// jwks_uri. Errors wrap [ErrDiscovery].
-func (c *Cache) discover(noCache bool) error {
+// jwks_uri; status is the HTTP status of the answer (200 or 304). Errors
+// wrap [ErrDiscovery].
+func (c *Cache) discover(noCache bool) (status int, err error) {
 	d := &c.disc
 	v := d.validators
 	if d.jwksURL == "" {
@@ -58,30 +62,30 @@ func (c *Cache) discover(noCache bool) error {
 	}
 	resp, err := c.get(c.cfg.discoveryURL.String(), v, noCache)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrDiscovery, err)
+		return 0, fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
 	ttl := c.ttl(resp.header, c.clock.Now())
 	if resp.notModified {
 		d.expires = c.clock.Now().Add(ttl)
 		d.validators = resp.validators
-		return nil
+		return http.StatusNotModified, nil
 	}
 	var doc discoveryDoc
 	if err := json.Unmarshal(resp.body, &doc); err != nil {
-		return fmt.Errorf("%w: %w", ErrDiscovery, err)
+		return 0, fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
 	if doc.Issuer != c.cfg.Issuer {
-		return fmt.Errorf("%w: document issuer %.256q differs from the configured %q", ErrDiscovery, doc.Issuer, c.cfg.Issuer)
+		return 0, fmt.Errorf("%w: document issuer %.256q differs from the configured %q", ErrDiscovery, doc.Issuer, c.cfg.Issuer)
 	}
 	if doc.JWKSURI == "" {
-		return fmt.Errorf("%w: no jwks_uri", ErrDiscovery)
+		return 0, fmt.Errorf("%w: no jwks_uri", ErrDiscovery)
 	}
 	u, err := url.Parse(doc.JWKSURI)
 	if err != nil {
-		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
+		return 0, fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
 	}
 	if err := c.checkJWKSURI(u); err != nil {
-		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
+		return 0, fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
 	}
 	if d.jwksURL != "" && d.jwksURL != u.String() {
 		c.log.Info("jwks: discovery moved the jwks_uri", "issuer", c.cfg.Issuer, "from", d.jwksURL, "to", u.String())
@@ -89,7 +93,7 @@ func (c *Cache) discover(noCache bool) error {
 	d.jwksURL = u.String()
 	d.expires = c.clock.Now().Add(ttl)
 	d.validators = resp.validators
-	return nil
+	return http.StatusOK, nil
 }
 
 // discoveryInvalidate makes the next fetch run discovery again, after the

@@ -130,6 +130,16 @@ func (e *fetchStatusError) Error() string {
 	return s
 }
 
+// fetchStatusOf returns the HTTP status an error of fetchDoc carries, or 0
+// when no response arrived.
+func fetchStatusOf(err error) int {
+	var se *fetchStatusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return 0
+}
+
 // fetchDoc GETs u, conditionally when v holds validators, reading at most
 // maxBody bytes. With noCache the request carries Cache-Control: no-cache
 // (RFC 9111 §5.2.1.4), so that a cache between us and the provider

@@ -22,6 +22,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwkshttp"
 	"github.com/jwksauth/jwksauth/core/cors"
@@ -55,7 +62,23 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		logger.Warn("DEV_ISSUER is set: accepting tokens from a development issuer; never do this in production", "issuer", dev.URL())
 	}
 
-	auth, err := newAuthenticator(s, logger)
+	// Metrics: the OpenTelemetry SDK with the Prometheus exporter, on a
+	// registry of its own, when METRICS_ADDR is set.
+	var mp metric.MeterProvider = metricnoop.NewMeterProvider()
+	var registry *prometheus.Registry
+	if s.Metrics != "" {
+		registry = prometheus.NewRegistry()
+		exporter, err := otelprom.New(otelprom.WithRegisterer(registry))
+		if err != nil {
+			logger.Error("creating the Prometheus exporter", "err", err)
+			return exitError
+		}
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+		defer func() { _ = sdk.Shutdown(context.Background()) }()
+		mp = sdk
+	}
+
+	auth, err := newAuthenticator(s, logger, mp)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		if errors.Is(err, jwksauth.ErrConfig) {
@@ -94,6 +117,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 	}
 
+	if registry != nil {
+		stopMetrics, err := serveMetrics(s.Metrics, registry, auth, stdout, logger)
+		if err != nil {
+			logger.Error("listening", "addr", s.Metrics, "err", err)
+			return exitError
+		}
+		defer stopMetrics()
+	}
+
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -127,8 +159,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // ISSUER_URL, each accepting the same audiences and token type; everything
 // else is the library's defaults. A configuration the library refuses
 // wraps jwksauth.ErrConfig.
-func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator, error) {
-	cfg := jwksauth.Config{Logger: logger}
+func newAuthenticator(s settings, logger *slog.Logger, mp metric.MeterProvider) (*jwksauth.Authenticator, error) {
+	cfg := jwksauth.Config{Logger: logger, MeterProvider: mp}
 	for _, url := range s.Issuers {
 		cfg.Issuers = append(cfg.Issuers, jwksauth.Issuer{
 			URL:       url,
@@ -156,6 +188,25 @@ func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler,
 		return nil, err
 	}
 	return withCORS(jwkshttp.Middleware(auth, jwkshttp.WithExclusions("/healthz"))(mux)), nil
+}
+
+// serveMetrics serves /metrics (the registry, in the Prometheus text
+// format) and /readyz (the issuers' key health as JSON, 503 until every
+// issuer has keys) on addr, a port of its own that is not exposed to API
+// clients. stop shuts the server down.
+func serveMetrics(addr string, registry *prometheus.Registry, auth *jwksauth.Authenticator, stdout io.Writer, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /readyz", auth.HealthHandler(jwksauth.ReadyWhenAll))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", ln.Addr())
+	return func() { _ = srv.Close() }, nil
 }
 
 func healthz(w http.ResponseWriter, _ *http.Request) {

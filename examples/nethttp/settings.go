@@ -32,6 +32,7 @@ type settings struct {
 	TokenType string      // TOKEN_TYPE: required typ header, e.g. at+jwt; default: not checked
 	CORS      cors.Policy // CORS_ORIGINS: allowed browser origins, comma-separated; default: no CORS. CORS_CREDENTIALS=1: they may send credentials; default: off
 	Dev       bool        // DEV_ISSUER: run a development issuer on loopback
+	Metrics   string      // METRICS_ADDR: where to serve /metrics and /readyz; default: not served
 }
 
 // errSettings marks an invalid setting: the app exits with [exitUsage].
@@ -44,6 +45,7 @@ const usage = `Settings (environment variables):
   CORS_ORIGINS  allowed browser origins, comma-separated, e.g. https://app.example.com,https://*.example.com
   CORS_CREDENTIALS=1  let those origins send credentialed requests (cookies, TLS client certificates); default off
   TOKEN_TYPE    required "typ" header of the tokens, e.g. at+jwt (default: not checked)
+  METRICS_ADDR  listen address of /metrics (Prometheus) and /readyz (key health), e.g. 127.0.0.1:9090 (default: not served)
   DEV_ISSUER=1  instead of ISSUER_URL: start a development issuer on loopback and print curl commands`
 
 // loadSettings reads the settings through getenv (os.Getenv). Every error
@@ -54,6 +56,12 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		Issuers:   splitList(getenv("ISSUER_URL")),
 		Audiences: splitList(getenv("AUDIENCE")),
 		TokenType: strings.TrimSpace(getenv("TOKEN_TYPE")),
+		Metrics:   getenv("METRICS_ADDR"),
+	}
+	if s.Metrics != "" {
+		if _, _, err := net.SplitHostPort(s.Metrics); err != nil {
+			return s, fmt.Errorf("%w: METRICS_ADDR=%q: %w", errSettings, s.Metrics, err)
+		}
 	}
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:8080"
