@@ -94,3 +94,11 @@ tidy:
 demo:
 	@test -f examples/$(FRAMEWORK)/main.go || { echo "FRAMEWORK=$(FRAMEWORK): want nethttp, gin, echo or fiber" >&2; exit 2; }
 	cd examples/$(FRAMEWORK) && DEV_ISSUER=1 $(GO) run -tags dev .
+
+## template: copy an example app out of the repository as a standalone
+## module (FRAMEWORK=nethttp|gin|echo|fiber|mcp, DIR=folder, MODULE=module
+## path, default example.com/<name of DIR>); see examples/README.md.
+.PHONY: template
+template:
+	@test -n "$(DIR)" || { echo "usage: make template FRAMEWORK=gin DIR=../my-api [MODULE=example.com/my-api]" >&2; exit 2; }
+	cd examples/template && GOWORK=off $(GO) run . -framework $(FRAMEWORK) -dir $(abspath $(DIR)) -repo $(CURDIR) $(if $(MODULE),-module $(MODULE))
