@@ -11,9 +11,8 @@ import (
 var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
 // TestGuidesLinks checks that every relative link of the guides this
-// module owns points at a file or directory of the repository. Links of
-// examples/README-sections.md are resolved from the root, where the lead
-// will merge them into README.md.
+// module owns (the README included) points at a file or directory of the
+// repository.
 func TestGuidesLinks(t *testing.T) {
 	for _, g := range guides(t) {
 		rel, _ := filepath.Rel(root, g)
@@ -25,9 +24,6 @@ func TestGuidesLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		base := filepath.Dir(g)
-		if filepath.Base(g) == "README-sections.md" {
-			base = root
-		}
 		for _, m := range mdLink.FindAllStringSubmatch(string(data), -1) {
 			target := m[1]
 			if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
