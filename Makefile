@@ -83,6 +83,11 @@ fuzz:
 		done); \
 	done
 
+## deps: the Debian packages the tests need (redis-server), when missing.
+.PHONY: deps
+deps:
+	bash scripts/deps.sh
+
 ## tidy: go mod tidy in every module.
 tidy:
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -13,15 +13,17 @@ import (
 )
 
 // Answer is the HTTP answer to a rejected request, computed in one place for
-// every adapter: the status and headers of the answers table in
-// docs/design.md (RFC 6750 §3 challenges, Retry-After for 503) and a small
-// RFC 9457 problem body.
+// every adapter: the status and headers of the table below, the answers
+// table of docs/design.md (RFC 6750 §3 challenges, Retry-After for 503) and
+// a small RFC 9457 problem body.
 //
 //	situation                                        status  WWW-Authenticate
 //	no token                                          401    Bearer realm="…"
-//	malformed request (ErrInvalidRequest)             400    Bearer realm="…", error="invalid_request", …
-//	token invalid, expired, wrong iss/aud, bad
-//	signature, unknown key, failed validator          401    Bearer realm="…", error="invalid_token", …
+//	malformed request: two Authorization headers,
+//	token in two places (ErrInvalidRequest)           400    Bearer realm="…", error="invalid_request", …
+//	token malformed (any syntax, too long), invalid,
+//	expired, wrong iss/aud, bad signature, unknown
+//	key, failed validator                             401    Bearer realm="…", error="invalid_token", …
 //	step-up requirement not met
 //	(ErrInsufficientUserAuthentication)               401    Bearer realm="…", error="insufficient_user_authentication", acr_values="…", max_age="…"
 //	route requirement not met (ErrInsufficientScope)  403    Bearer realm="…", error="insufficient_scope", scope="…"
@@ -51,6 +53,12 @@ type Answer struct {
 	// MaxAge is the largest accepted time since the user's authentication,
 	// in seconds, that a step-up answer asks for, or 0.
 	MaxAge int
+	// DPoPChallenge is a second WWW-Authenticate value, the DPoP challenge
+	// (RFC 9449 §7.1), when DPoP is enabled and the first challenge is a
+	// Bearer one; "" otherwise.
+	DPoPChallenge string
+	// DPoPNonce is the DPoP-Nonce header (RFC 9449 §9), or "".
+	DPoPNonce string
 }
 
 // AnswerOptions are the attributes of answers that come from the
@@ -63,6 +71,12 @@ type AnswerOptions struct {
 	// every challenge; "" for none. [Authenticator.AnswerOptions] fills it
 	// from [Config.Resource].
 	ResourceMetadata string
+	// DPoPAlgs, when not empty, are the DPoP proof algorithms (space
+	// separated): 401 answers then carry a DPoP challenge too, and DPoP
+	// errors are answered with the DPoP scheme (RFC 9449 §7.1).
+	DPoPAlgs string
+	// DPoPNonce, when not empty, is sent as DPoP-Nonce (RFC 9449 §8).
+	DPoPNonce string
 }
 
 // ProblemContentType is the media type of an [Answer]'s body (RFC 9457).
@@ -85,6 +99,11 @@ var reasons = []struct {
 	{ErrTokenMissing, reason{"token_missing", http.StatusUnauthorized, "", "A bearer token is required"}},
 	{ErrInvalidRequest, reason{"invalid_request", http.StatusBadRequest, "invalid_request", "The request does not carry a bearer token in a valid form"}},
 	{ErrKeysUnavailable, reason{"keys_unavailable", http.StatusServiceUnavailable, "", "The signing keys of the issuer are unavailable; retry later"}},
+	{ErrStoreUnavailable, reason{"store_unavailable", http.StatusServiceUnavailable, "", "A shared store this service needs is unavailable; retry later"}},
+	{ErrDPoPNonce, reason{"use_dpop_nonce", http.StatusUnauthorized, "use_dpop_nonce", "Resend the request with a DPoP proof carrying the server's nonce"}},
+	{ErrDPoPProof, reason{"invalid_dpop_proof", http.StatusUnauthorized, "invalid_dpop_proof", "The DPoP proof is invalid"}},
+	{ErrDPoPBinding, reason{"token_binding_invalid", http.StatusUnauthorized, "invalid_token", "The access token and its DPoP proof do not match"}},
+	{ErrTokenRevoked, reason{"token_revoked", http.StatusUnauthorized, "invalid_token", "The access token was revoked"}},
 	{ErrInsufficientUserAuthentication, reason{"insufficient_user_authentication", http.StatusUnauthorized, "insufficient_user_authentication", "A stronger or more recent authentication is required"}},
 	{ErrInsufficientScope, reason{"insufficient_scope", http.StatusForbidden, "insufficient_scope", "The token does not grant what this resource requires"}},
 	{ErrTokenExpired, reason{"token_expired", http.StatusUnauthorized, "invalid_token", "The access token expired"}},
@@ -153,16 +172,26 @@ func AnswerWith(err error, o AnswerOptions) Answer {
 		}
 	}
 	if r.status == http.StatusUnauthorized || r.status == http.StatusBadRequest || r.status == http.StatusForbidden {
-		a.Challenge = a.challenge(o, r.rfc6750)
+		dpopError := o.DPoPAlgs != "" && (r.code == "use_dpop_nonce" || r.code == "invalid_dpop_proof" || r.code == "token_binding_invalid")
+		switch {
+		case dpopError:
+			a.Challenge = a.challenge(o, "DPoP", r.rfc6750)
+		default:
+			a.Challenge = a.challenge(o, "Bearer", r.rfc6750)
+			if o.DPoPAlgs != "" && r.status == http.StatusUnauthorized {
+				a.DPoPChallenge = (&Answer{}).challenge(o, "DPoP", "")
+			}
+		}
 	}
+	a.DPoPNonce = o.DPoPNonce
 	return a
 }
 
 // challenge builds an RFC 6750 §3 WWW-Authenticate value, with the
 // attributes of RFC 9470 §3 and RFC 9728 §5.1 where they apply.
-func (a *Answer) challenge(o AnswerOptions, errCode string) string {
+func (a *Answer) challenge(o AnswerOptions, scheme, errCode string) string {
 	var b strings.Builder
-	b.WriteString("Bearer")
+	b.WriteString(scheme)
 	sep := " "
 	attr := func(name, value string) {
 		b.WriteString(sep)
@@ -174,6 +203,9 @@ func (a *Answer) challenge(o AnswerOptions, errCode string) string {
 	}
 	if o.Realm != "" {
 		attr("realm", quoteSafe(o.Realm))
+	}
+	if scheme == "DPoP" {
+		attr("algs", safeText(o.DPoPAlgs))
 	}
 	if errCode != "" {
 		attr("error", errCode)
@@ -266,6 +298,12 @@ func (a Answer) Body() []byte {
 func (a Answer) Header(h http.Header) {
 	if a.Challenge != "" {
 		h.Set("WWW-Authenticate", a.Challenge)
+	}
+	if a.DPoPChallenge != "" {
+		h.Add("WWW-Authenticate", a.DPoPChallenge)
+	}
+	if a.DPoPNonce != "" {
+		h.Set("DPoP-Nonce", a.DPoPNonce)
 	}
 	if a.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(a.RetryAfter))

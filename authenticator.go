@@ -11,8 +11,10 @@ import (
 
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
+	"github.com/jwksauth/jwksauth/core/dpop"
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
+	"github.com/jwksauth/jwksauth/core/store"
 )
 
 // Claims are the verified claims of a token; see [claims.Claims]. They are
@@ -34,6 +36,12 @@ type Authenticator struct {
 	query        string
 	parsers      sync.Pool // *jws.Parser
 	tokens       *tokenCache
+	// routeDecode decodes a token before its issuer is known: the
+	// issuers' common options when they all read the same scope claims,
+	// else options that read no scope claim (redecode is then true, and
+	// the routed issuer's own options decode the claims again).
+	routeDecode *claims.DecodeOptions
+	redecode    bool
 	// verify checks a token's signature: verifyWith, except in the
 	// benchmark that times everything but the signature.
 	verify func(*jwks.Key, *jws.Token) error
@@ -45,6 +53,19 @@ type Authenticator struct {
 	// resource_metadata attribute of challenges.
 	resource            *resourceState
 	resourceMetadataURL string
+
+	// DPoP and revocation (see dpop.go): dpop is nil when no issuer takes
+	// DPoP; revocation is nil when none is configured.
+	dpop             *dpop.Verifier
+	dpopAlgs         string // the algs attribute of DPoP challenges
+	trustForwarded   bool
+	revocation       store.Revocation
+	revocationPolicy store.RevocationPolicy
+
+	// Multi-tenant issuers (see tenant.go) and the per-request filter.
+	cfg            Config // for the issuers of tenants, created on demand
+	templates      []*tenantSet
+	requestIssuers func(host, path, iss string) bool
 }
 
 // issuer is one configured issuer, ready for the hot path.
@@ -56,6 +77,7 @@ type issuer struct {
 	typ        string
 	decode     claims.DecodeOptions
 	validation *claims.Validation
+	dpop       DPoPMode
 }
 
 // New validates cfg and returns an Authenticator. It starts each remote
@@ -64,7 +86,7 @@ type issuer struct {
 // 503 until keys arrive). Call [Authenticator.Ready] to wait for the keys,
 // e.g. in a readiness probe.
 func New(cfg Config) (*Authenticator, error) {
-	if len(cfg.Issuers) == 0 {
+	if len(cfg.Issuers) == 0 && len(cfg.IssuerTemplates) == 0 {
 		return nil, fmt.Errorf("%w: no issuer configured", ErrConfig)
 	}
 	if cfg.MaxTokenSize < 0 {
@@ -91,17 +113,52 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, err
 	}
 	a.resource, a.resourceMetadataURL = res, resURL
+	a.revocation, a.revocationPolicy = cfg.Revocation, cfg.RevocationPolicy
+	if a.revocationPolicy > store.FailOpen {
+		return nil, fmt.Errorf("%w: RevocationPolicy %d", ErrConfig, a.revocationPolicy)
+	}
+	a.cfg, a.requestIssuers = cfg, cfg.RequestIssuers
+	for _, t := range cfg.IssuerTemplates {
+		ts, err := newTenantSet(t)
+		if err != nil {
+			return nil, err
+		}
+		a.templates = append(a.templates, ts)
+	}
+	dpopIssuers := slices.Clone(cfg.Issuers)
+	for _, t := range cfg.IssuerTemplates {
+		dpopIssuers = append(dpopIssuers, Issuer{URL: t.Pattern, DPoP: t.Issuer.DPoP})
+	}
+	for _, ic := range dpopIssuers {
+		if ic.DPoP > DPoPRequired {
+			return nil, fmt.Errorf("%w: issuer %q: DPoP mode %d", ErrConfig, ic.URL, ic.DPoP)
+		}
+		if ic.DPoP != DPoPDisabled && a.dpop == nil {
+			replay := cfg.Replay
+			if replay == nil {
+				replay = store.NewMemory(store.MemoryOptions{Clock: a.clock})
+			}
+			if a.dpop, err = newDPoP(&cfg, replay); err != nil {
+				return nil, err
+			}
+			a.trustForwarded = cfg.DPoP.TrustForwarded
+			a.dpopAlgs = algNames(a.dpop.Algorithms())
+		}
+	}
 	maxSize := a.maxTokenSize
 	a.parsers.New = func() any { return &jws.Parser{MaxTokenSize: maxSize} }
 	for i := range cfg.Issuers {
+		// A duplicate is refused before its key cache is started.
+		if _, dup := a.issuers[cfg.Issuers[i].URL]; dup {
+			a.Close()
+			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, cfg.Issuers[i].URL)
+		}
 		iss, err := newIssuer(&cfg, &cfg.Issuers[i], a)
 		if err != nil {
+			// newIssuer closed what it started; a.Close stops the
+			// issuers before this one.
 			a.Close()
 			return nil, fmt.Errorf("issuer %d (%q): %w", i, cfg.Issuers[i].URL, err)
-		}
-		if _, dup := a.issuers[iss.url]; dup {
-			a.Close()
-			return nil, fmt.Errorf("%w: issuer %q configured twice", ErrConfig, iss.url)
 		}
 		a.issuers[iss.url] = iss
 	}
@@ -110,6 +167,7 @@ func New(cfg Config) (*Authenticator, error) {
 			a.single = iss
 		}
 	}
+	a.routeDecode, a.redecode = routeDecodeOptions(a.issuers)
 	tc, err := newTokenCache(cfg.TokenCache, a.clock)
 	if err != nil {
 		a.Close()
@@ -130,7 +188,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 	if slices.Contains(ic.Audiences, "") {
 		return nil, fmt.Errorf("%w: empty audience", ErrConfig)
 	}
-	iss := &issuer{url: ic.URL, typ: ic.TokenType}
+	iss := &issuer{url: ic.URL, typ: ic.TokenType, dpop: ic.DPoP}
 
 	// Algorithms: asymmetric by default; symmetric only when asked for by
 	// name and backed by a symmetric key in a static source.
@@ -184,7 +242,12 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 		}
 	}
 
-	iss.decode = claims.DecodeOptions{ScopeClaims: ic.ScopeClaims}
+	// The effective list, never nil: nil means the default claims, and an
+	// empty list means none, so the two must not be confused later.
+	iss.decode = claims.DecodeOptions{ScopeClaims: slices.Clone(ic.ScopeClaims)}
+	if ic.ScopeClaims == nil {
+		iss.decode.ScopeClaims = claims.DefaultScopeClaims()
+	}
 	validators := make([]func(*claims.Claims) error, len(ic.Validators))
 	copy(validators, ic.Validators)
 	v, err := claims.NewValidation(claims.ValidationOptions{
@@ -231,8 +294,25 @@ func (iss *issuer) close() {
 // therefore pass a zero-copy view of a request buffer that the framework
 // reuses (Fiber does).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims, error) {
+	c, err := a.verifyToken(ctx, token, nil)
+	if err == nil && (a.dpop != nil || a.revocation != nil) {
+		// No request, so no DPoP proof: a DPoP-bound token is refused.
+		err = a.afterVerify(ctx, c, token, false, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// verifyToken is the verification of Authenticate: signature and claims.
+// cr, when not nil, is the request, for [Config].RequestIssuers.
+func (a *Authenticator) verifyToken(ctx context.Context, token string, cr *Credentials) (*Claims, error) {
 	now := a.clock.Now()
 	if c, ok := a.tokens.lookup(token, now, a); ok {
+		if err := a.requestAccepts(cr, c.Issuer); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 
@@ -247,6 +327,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Claims
 	// an issuer nobody configured.
 	iss, c, err := a.route(tok.Payload)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.requestAccepts(cr, iss.url); err != nil {
 		return nil, err
 	}
 	if !iss.algs.Has(tok.Header.Alg) {
@@ -280,37 +363,48 @@ func verifyWith(key *jwks.Key, tok *jws.Token) error {
 	return jws.Verify(tok.Header.Alg, key.Public, tok.SigningInput, tok.Signature)
 }
 
-// route decodes the claims and selects the issuer named by iss.
-func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
-	first := a.single
-	var opts *claims.DecodeOptions
-	if first != nil {
-		opts = &first.decode
+// scopeFree decodes claims without reading any scope claim: what a token is
+// routed with when the issuers read different scope claims.
+var scopeFree = claims.DecodeOptions{ScopeClaims: []string{}}
+
+// routeDecodeOptions returns the options a token is decoded with before its
+// issuer is known, and whether the routed issuer's own options must decode
+// it again: the issuers' common options when every issuer reads the same
+// scope claims (one decode), else scopeFree, so that no issuer's token is
+// held to another issuer's scope claims or their types.
+func routeDecodeOptions(issuers map[string]*issuer) (*claims.DecodeOptions, bool) {
+	var common *claims.DecodeOptions
+	for _, iss := range issuers {
+		if common == nil {
+			common = &iss.decode
+			continue
+		}
+		if !slices.Equal(common.ScopeClaims, iss.decode.ScopeClaims) {
+			return &scopeFree, true
+		}
 	}
-	c, err := claims.Decode(payload, opts)
+	return common, false
+}
+
+// route decodes the claims and selects the issuer named by iss; the claims
+// returned are decoded with that issuer's own options.
+func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
+	c, err := claims.Decode(payload, a.routeDecode)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 	}
-	iss := first
+	iss := a.single
 	if iss == nil || iss.url != c.Issuer {
-		iss = a.issuers[c.Issuer]
-		if iss == nil {
-			return nil, nil, fmt.Errorf("%w: the token's iss names no configured issuer", ErrIssuer)
+		if iss, err = a.issuerFor(c.Issuer); err != nil {
+			return nil, nil, err
 		}
-		if !slices.Equal(iss.decode.ScopeClaims, first.scopeClaimsOrNil()) {
-			if c, err = claims.Decode(payload, &iss.decode); err != nil {
-				return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
-			}
+	}
+	if a.redecode && len(iss.decode.ScopeClaims) > 0 {
+		if c, err = claims.Decode(payload, &iss.decode); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 		}
 	}
 	return iss, c, nil
-}
-
-func (iss *issuer) scopeClaimsOrNil() []string {
-	if iss == nil {
-		return nil
-	}
-	return iss.decode.ScopeClaims
 }
 
 // Ready fetches every remote issuer's keys that are not loaded yet and
@@ -336,7 +430,12 @@ func (a *Authenticator) Close() error {
 		for _, iss := range a.issuers {
 			iss.close()
 		}
-		a.tokens.close()
+		for _, ts := range a.templates {
+			ts.close()
+		}
+		if a.tokens != nil {
+			a.tokens.close()
+		}
 	})
 	return nil
 }
@@ -359,7 +458,12 @@ func (a *Authenticator) Answer(err error) Answer { return AnswerWith(err, a.Answ
 // ([Config.Realm]) and the resource_metadata URL ([ResourceConfig]).
 // Adapters that take a realm of their own replace Realm.
 func (a *Authenticator) AnswerOptions() AnswerOptions {
-	return AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+	o := AnswerOptions{Realm: a.realm, ResourceMetadata: a.resourceMetadataURL}
+	if a.dpop != nil {
+		o.DPoPAlgs = a.dpopAlgs
+		o.DPoPNonce = a.DPoPNonce()
+	}
+	return o
 }
 
 // WriteError writes the answer to err on w under the configured realm and

@@ -14,6 +14,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/jwks"
 	"github.com/jwksauth/jwksauth/core/jws"
 	"github.com/jwksauth/jwksauth/jwkstest"
+	"go.uber.org/goleak"
 )
 
 const testAudience = "api://orders"
@@ -138,6 +139,9 @@ func TestAuthenticateRejects(t *testing.T) {
 		{name: "jku to an attacker", opts: []jwkstest.MintOption{jwkstest.WithKey(attacker), jwkstest.WithJKU(other.JWKSURL())}, want: jwksauth.ErrKeyNotFound},
 		{name: "x5u to an attacker", opts: []jwkstest.MintOption{jwkstest.WithKey(attacker), jwkstest.WithX5U(other.JWKSURL())}, want: jwksauth.ErrKeyNotFound},
 		{name: "x5c of an attacker", opts: []jwkstest.MintOption{jwkstest.WithKey(attacker), jwkstest.WithX5C()}, want: jwksauth.ErrKeyNotFound},
+		{name: "kid injection (path traversal, SQL, NUL)", opts: []jwkstest.MintOption{jwkstest.WithHeader("kid", "../../../../dev/null' OR '1'='1\x00")}, want: jwksauth.ErrKeyNotFound},
+		{name: "alg case variant rs256", opts: []jwkstest.MintOption{jwkstest.WithHeader("alg", "rs256")}, want: jwksauth.ErrAlgorithm},
+		{name: "nested JWT (cty JWT) is not unwrapped", opts: []jwkstest.MintOption{jwkstest.WithHeader("cty", "JWT"), jwkstest.WithRawPayload([]byte(`"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."`))}, want: jwksauth.ErrTokenMalformed},
 		{name: "duplicate header member", opts: []jwkstest.MintOption{jwkstest.WithDuplicateHeader("alg", "none")}, want: jwksauth.ErrTokenMalformed},
 		{name: "duplicate claim", opts: []jwkstest.MintOption{jwkstest.WithDuplicateClaim("sub", "admin")}, want: jwksauth.ErrTokenMalformed},
 		{name: "crit header", opts: []jwkstest.MintOption{jwkstest.WithHeader("crit", []string{"exp"}), jwkstest.WithHeader("exp", 1)}, want: jwksauth.ErrTokenMalformed},
@@ -450,4 +454,67 @@ func signHS256(tok string, secret []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(input))
 	return input + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// TestNewClosesWhatItStarted checks that New, when it fails, stops every key
+// cache it had already started: the duplicate issuer's cache was started
+// before the duplicate was noticed, and kept fetching.
+func TestNewClosesWhatItStarted(t *testing.T) {
+	clk := jwkstest.NewClock(epoch)
+	iss := jwkstest.NewIssuer(t, jwkstest.WithClock(clk), jwkstest.WithAudience(testAudience))
+	ignore := goleak.IgnoreCurrent()
+	tests := []struct {
+		name string
+		cfg  jwksauth.Config
+	}{
+		{"duplicate issuer", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: iss.URL(), Audiences: []string{"b"}},
+		}}},
+		{"second issuer invalid", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{""}},
+		}}},
+		{"HMAC without a static key after a good issuer", jwksauth.Config{Clock: clk, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{"a"}, Algorithms: []string{"HS256"}},
+		}}},
+		{"token cache invalid", jwksauth.Config{Clock: clk, TokenCache: jwksauth.TokenCacheConfig{Size: -1}, Issuers: []jwksauth.Issuer{
+			{URL: iss.URL(), Audiences: []string{"a"}},
+			{URL: "https://idp.example", Audiences: []string{"a"}},
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := jwksauth.New(tt.cfg)
+			if !errors.Is(err, jwksauth.ErrConfig) {
+				if a != nil {
+					a.Close()
+				}
+				t.Fatalf("err = %v, want ErrConfig", err)
+			}
+			if err := goleak.Find(ignore); err != nil {
+				t.Fatalf("New failed but left goroutines running: %v", err)
+			}
+		})
+	}
+}
+
+// TestForgedAndExpiredIsOnlyASignatureError: a token both expired and badly
+// signed is rejected for its signature alone, so that code checking only
+// errors.Is(err, ErrTokenExpired) (to offer a refresh, say) never treats a
+// forgery as a merely expired token (the class of golang-jwt
+// CVE-2024-51744).
+func TestForgedAndExpiredIsOnlyASignatureError(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.mint(t, map[string]any{"exp": epoch.Add(-time.Hour), "aud": "api://other"}, jwkstest.WithBadSignature())
+	_, err := e.auth.Authenticate(context.Background(), tok)
+	if !errors.Is(err, jwksauth.ErrSignature) {
+		t.Fatalf("err = %v, want ErrSignature", err)
+	}
+	for _, other := range []error{jwksauth.ErrTokenExpired, jwksauth.ErrAudience, jwksauth.ErrInvalidClaim, jwksauth.ErrMissingClaim} {
+		if errors.Is(err, other) {
+			t.Errorf("err = %v also matches %v", err, other)
+		}
+	}
 }

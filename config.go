@@ -8,6 +8,7 @@ import (
 	"github.com/jwksauth/jwksauth/core/claims"
 	"github.com/jwksauth/jwksauth/core/clock"
 	"github.com/jwksauth/jwksauth/core/jwks"
+	"github.com/jwksauth/jwksauth/core/store"
 )
 
 // DefaultMaxTokenSize is the largest token accepted when
@@ -27,7 +28,7 @@ const NoLeeway = claims.NoLeeway
 // every field means its documented default. [New] validates it.
 type Config struct {
 	// Issuers are the identity providers whose tokens are accepted; at least
-	// one. A token is routed to the issuer whose URL equals its iss claim
+	// one, unless IssuerTemplates are set. A token is routed to the issuer whose URL equals its iss claim
 	// exactly; a token from any other issuer is rejected before any network
 	// I/O.
 	Issuers []Issuer
@@ -38,12 +39,22 @@ type Config struct {
 
 	// MaxTokenSize bounds the token's length in bytes, checked when the
 	// token is extracted, before any decoding. A longer token is answered
-	// 400 invalid_request ([ErrInvalidRequest]), like other malformed
-	// credentials. Default: [DefaultMaxTokenSize]; negative is an error.
+	// 401 invalid_token ([ErrTokenMalformed]), like every other malformed
+	// token: the credential is present, it is the token that is unusable.
+	// Default: [DefaultMaxTokenSize]; negative is an error.
 	MaxTokenSize int
 
 	// TokenCookie, when set, is the name of a cookie that may carry the token
 	// instead of the Authorization header. Default: the header only.
+	//
+	// A browser attaches cookies to cross-site requests too, so a cookie
+	// token makes every state-changing route open to cross-site request
+	// forgery (CSRF) unless the application defends it: set the cookie
+	// SameSite=Strict (or Lax, with no state change on GET), Secure and
+	// HttpOnly, check the Origin (or Sec-Fetch-Site) header of unsafe
+	// methods (net/http's CrossOriginProtection does both), or require a
+	// CSRF token. A bearer token in the Authorization header is not sent
+	// by the browser on its own and needs none of this.
 	TokenCookie string
 
 	// TokenQuery, when set, is the name of a query parameter that may carry
@@ -72,6 +83,43 @@ type Config struct {
 	// Resource describes the protected resource (RFC 9728 metadata, RFC
 	// 8707 audience). Default: none; see [ResourceConfig].
 	Resource ResourceConfig
+
+	// DPoP configures DPoP proof checking (RFC 9449) for the issuers whose
+	// [Issuer].DPoP is not disabled. Default: see [DPoPConfig].
+	DPoP DPoPConfig
+
+	// Replay records the identifiers of DPoP proofs, each for its window,
+	// so that a proof is used once. Give every replica of a service the
+	// same shared store (package stores/jwksredis), or a proof replayed to
+	// another replica is accepted there. When it cannot answer, the proof
+	// is refused (503): never a silent accept. Default: an in-memory store
+	// of 100,000 entries (one replica).
+	Replay store.Replay
+
+	// Revocation, when set, is a deny list of jtis and subjects checked
+	// for every verified token, the token cache's hits included (401
+	// token_revoked). Default: none.
+	Revocation store.Revocation
+
+	// IssuerTemplates accept the tokens of multi-tenant providers whose
+	// issuer URL names the tenant (Entra ID's
+	// https://login.microsoftonline.com/{tenant}/v2.0): each accepted
+	// tenant's issuer is created on first use, in a bounded set. Default:
+	// none. See [IssuerTemplate].
+	IssuerTemplates []IssuerTemplate
+
+	// RequestIssuers, when set, narrows the accepted issuers per request,
+	// for an API that serves each tenant at its own host or path: a token
+	// of issuer iss is accepted on a request to host and path (as the
+	// adapter saw them: [Credentials].Host and Path) only when it returns
+	// true (401 issuer_invalid otherwise, before any key lookup). It must
+	// be fast and must not block. Default: every issuer on every request.
+	RequestIssuers func(host, path, iss string) bool
+
+	// RevocationPolicy says what happens when Revocation cannot answer:
+	// [store.FailClosed] answers 503 (the default), [store.FailOpen]
+	// accepts the token and logs it at Warn.
+	RevocationPolicy store.RevocationPolicy
 }
 
 // Issuer configures one identity provider.
@@ -135,6 +183,11 @@ type Issuer struct {
 	// "permissions" (array, Auth0 RBAC). A scope claim of another JSON type
 	// rejects the token as malformed. Default: scope and scp.
 	ScopeClaims []string
+
+	// DPoP says whether the issuer's tokens may or must be DPoP-bound
+	// (RFC 9449): [DPoPDisabled] (the default), [DPoPAllowed] or
+	// [DPoPRequired]. See [DPoPConfig] for the proof checks.
+	DPoP DPoPMode
 
 	// Cache tunes the remote key set (TTL clamps, refresh, cooldowns,
 	// staleness, limits). Its HTTPClient, Clock and Logger fields are filled

@@ -16,17 +16,22 @@ import (
 var (
 	// ErrTokenMissing: the request carries no bearer token (401, no error attribute).
 	ErrTokenMissing = errors.New("jwksauth: no bearer token")
-	// ErrInvalidRequest: the request carries credentials in an invalid form:
-	// two Authorization headers, a token in two places, "Bearer" without a
-	// token, characters outside token68 (400 invalid_request).
+	// ErrInvalidRequest: the request is malformed: two Authorization
+	// headers, two cookies or query values of the token's name, a token in
+	// more than one place, an empty Authorization header (400
+	// invalid_request). A present but malformed token is [ErrTokenMalformed]
+	// instead (401 invalid_token), so that the client refreshes it.
 	ErrInvalidRequest = errors.New("jwksauth: invalid request")
 	// ErrTokenType: the token's typ header is not the required one (RFC 9068 at+jwt).
 	ErrTokenType = errors.New("jwksauth: token type not accepted")
 	// ErrConfig: New was handed an invalid Config.
 	ErrConfig = errors.New("jwksauth: invalid configuration")
 
-	// ErrTokenMalformed: the token is not a well-formed compact JWS/JWT: size,
-	// parts, base64url, JSON, duplicate or wrongly typed members, crit.
+	// ErrTokenMalformed: the token is not a well-formed compact JWS/JWT:
+	// "Bearer" without a token, characters outside token68 or non-ASCII,
+	// longer than [Config.MaxTokenSize], wrong number of parts, padded or
+	// standard-alphabet base64, JSON, duplicate or wrongly typed members,
+	// crit (401 invalid_token).
 	ErrTokenMalformed = jws.ErrTokenMalformed
 	// ErrAlgorithm: the token's alg is none, unknown, not allowed for its
 	// issuer, or does not fit the key.

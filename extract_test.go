@@ -27,14 +27,14 @@ func TestExtractToken(t *testing.T) {
 		{"dpop scheme", jwksauth.Credentials{Authorization: []string{"DPoP " + tok}}, "", jwksauth.ErrTokenMissing},
 		{"bearer prefix of another word", jwksauth.Credentials{Authorization: []string{"Bearerx " + tok}}, "", jwksauth.ErrTokenMissing},
 		{"empty header", jwksauth.Credentials{Authorization: []string{""}}, "", jwksauth.ErrInvalidRequest},
-		{"bearer without token", jwksauth.Credentials{Authorization: []string{"Bearer"}}, "", jwksauth.ErrInvalidRequest},
-		{"bearer with blank token", jwksauth.Credentials{Authorization: []string{"Bearer   "}}, "", jwksauth.ErrInvalidRequest},
-		{"two tokens in one header", jwksauth.Credentials{Authorization: []string{"Bearer a b"}}, "", jwksauth.ErrInvalidRequest},
-		{"comma list", jwksauth.Credentials{Authorization: []string{"Bearer a, Bearer b"}}, "", jwksauth.ErrInvalidRequest},
+		{"bearer without token", jwksauth.Credentials{Authorization: []string{"Bearer"}}, "", jwksauth.ErrTokenMalformed},
+		{"bearer with blank token", jwksauth.Credentials{Authorization: []string{"Bearer   "}}, "", jwksauth.ErrTokenMalformed},
+		{"two tokens in one header", jwksauth.Credentials{Authorization: []string{"Bearer a b"}}, "", jwksauth.ErrTokenMalformed},
+		{"comma list", jwksauth.Credentials{Authorization: []string{"Bearer a, Bearer b"}}, "", jwksauth.ErrTokenMalformed},
 		{"two headers", jwksauth.Credentials{Authorization: []string{"Bearer " + tok, "Bearer " + tok}}, "", jwksauth.ErrInvalidRequest},
-		{"only padding", jwksauth.Credentials{Authorization: []string{"Bearer =="}}, "", jwksauth.ErrInvalidRequest},
-		{"padding inside", jwksauth.Credentials{Authorization: []string{"Bearer a=b"}}, "", jwksauth.ErrInvalidRequest},
-		{"control character", jwksauth.Credentials{Authorization: []string{"Bearer a\x00b"}}, "", jwksauth.ErrInvalidRequest},
+		{"only padding", jwksauth.Credentials{Authorization: []string{"Bearer =="}}, "", jwksauth.ErrTokenMalformed},
+		{"padding inside", jwksauth.Credentials{Authorization: []string{"Bearer a=b"}}, "", jwksauth.ErrTokenMalformed},
+		{"control character", jwksauth.Credentials{Authorization: []string{"Bearer a\x00b"}}, "", jwksauth.ErrTokenMalformed},
 		{"cookie", jwksauth.Credentials{Cookie: []string{tok}}, tok, nil},
 		{"query", jwksauth.Credentials{Query: []string{tok}}, tok, nil},
 		{"empty cookie is absent", jwksauth.Credentials{Cookie: []string{""}}, "", jwksauth.ErrTokenMissing},
@@ -43,12 +43,31 @@ func TestExtractToken(t *testing.T) {
 		{"two cookies", jwksauth.Credentials{Cookie: []string{tok, tok}}, "", jwksauth.ErrInvalidRequest},
 		{"two query values", jwksauth.Credentials{Query: []string{tok, tok}}, "", jwksauth.ErrInvalidRequest},
 		{"basic header and cookie", jwksauth.Credentials{Authorization: []string{"Basic eA=="}, Cookie: []string{tok}}, tok, nil},
-		{"bad cookie", jwksauth.Credentials{Cookie: []string{"a b"}}, "", jwksauth.ErrInvalidRequest},
-		{"oversize", jwksauth.Credentials{Authorization: []string{"Bearer " + strings.Repeat("a", jwksauth.DefaultMaxTokenSize+1)}}, "", jwksauth.ErrInvalidRequest},
+		{"bad cookie", jwksauth.Credentials{Cookie: []string{"a b"}}, "", jwksauth.ErrTokenMalformed},
+		{"non-ASCII", jwksauth.Credentials{Authorization: []string{"Bearer a\u00e9b"}}, "", jwksauth.ErrTokenMalformed},
+		{"bad query value", jwksauth.Credentials{Query: []string{"a\"b"}}, "", jwksauth.ErrTokenMalformed},
+		{"malformed token beside a good one is a malformed request", jwksauth.Credentials{Authorization: []string{"Bearer " + tok}, Cookie: []string{"a b"}}, "", jwksauth.ErrInvalidRequest},
+		{"malformed header beside a cookie is a malformed request", jwksauth.Credentials{Authorization: []string{"Bearer a b"}, Cookie: []string{tok}}, "", jwksauth.ErrInvalidRequest},
+		{"oversize", jwksauth.Credentials{Authorization: []string{"Bearer " + strings.Repeat("a", jwksauth.DefaultMaxTokenSize+1)}}, "", jwksauth.ErrTokenMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := jwksauth.ExtractToken(tt.cr)
+			// One answer per class: a malformed request is 400
+			// invalid_request, a malformed token 401 invalid_token.
+			if errors.Is(err, jwksauth.ErrInvalidRequest) && errors.Is(err, jwksauth.ErrTokenMalformed) {
+				t.Fatalf("err = %v matches both ErrInvalidRequest and ErrTokenMalformed", err)
+			}
+			if err != nil && tt.wantErr != jwksauth.ErrTokenMissing {
+				a := jwksauth.AnswerFor(err, "")
+				wantStatus, wantAttr := 401, `error="invalid_token"`
+				if tt.wantErr == jwksauth.ErrInvalidRequest {
+					wantStatus, wantAttr = 400, `error="invalid_request"`
+				}
+				if a.Status != wantStatus || !strings.Contains(a.Challenge, wantAttr) {
+					t.Fatalf("answer %d %q, want %d with %s", a.Status, a.Challenge, wantStatus, wantAttr)
+				}
+			}
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}

@@ -6,6 +6,7 @@ require (
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	github.com/maypok86/otter/v2 v2.4.0
 	github.com/valyala/fastjson v1.6.4
+	go.uber.org/goleak v1.3.0
 )
 
 require (

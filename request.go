@@ -17,15 +17,26 @@ import (
 // With optional set, a request that carries no token at all is anonymous:
 // the result is (nil, nil). A token that is present but invalid is rejected
 // either way, and so is a malformed request.
+//
+// With DPoP ([Issuer].DPoP), the Authorization header may use the DPoP
+// scheme, and the proof in cr.DPoP is checked against cr's request fields;
+// with a [Config].Revocation store, the token is checked against it.
 func (a *Authenticator) AuthenticateRequest(ctx context.Context, cr Credentials, optional bool) (*Claims, error) {
-	token, err := a.ExtractToken(cr)
+	token, isDPoP, err := extractCredential(cr, a.maxTokenSize, a.dpop != nil)
 	if err != nil {
 		if optional && errors.Is(err, ErrTokenMissing) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	return a.Authenticate(ctx, token)
+	c, err := a.verifyToken(ctx, token, &cr)
+	if err == nil && (a.dpop != nil || a.revocation != nil) {
+		err = a.afterVerify(ctx, c, token, isDPoP, &cr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Check checks the route requirements reqs against c, the claims a previous

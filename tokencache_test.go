@@ -2,8 +2,12 @@ package jwksauth_test
 
 import (
 	"context"
+	"crypto/elliptic"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +180,44 @@ func (e *env) authenticateAdvancing(t *testing.T, tok string) (*jwksauth.Claims,
 		case <-time.After(5 * time.Millisecond):
 			e.clock.Advance(250 * time.Millisecond)
 		}
+	}
+}
+
+// TestTokenCacheECDSAMalleability: an ES256 token and its twin with s
+// replaced by n−s carry the same claims and both verify (ECDSA is
+// malleable). The token cache keys on the exact token string, so the twin
+// is verified on its own and gets an entry of its own: nothing the cache
+// holds can be confused or poisoned by a malleated token. A deny list or a
+// replay cache must key on jti for the same reason (docs/security.md).
+func TestTokenCacheECDSAMalleability(t *testing.T) {
+	e := cachedEnv(t, 0, nil)
+	tok := e.mint(t, map[string]any{"jti": "token-1"})
+	dot := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[dot+1:])
+	if err != nil || len(sig) != 64 {
+		t.Fatalf("ES256 signature: %d bytes, %v", len(sig), err)
+	}
+	s := new(big.Int).SetBytes(sig[32:])
+	new(big.Int).Sub(elliptic.P256().Params().N, s).FillBytes(sig[32:])
+	twin := tok[:dot+1] + base64.RawURLEncoding.EncodeToString(sig)
+	if twin == tok {
+		t.Fatal("the twin is the token")
+	}
+	c1, err := e.auth.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := e.auth.Authenticate(context.Background(), twin)
+	if err != nil {
+		t.Fatalf("the malleated twin: %v (if Go now rejects high s, update docs/security.md)", err)
+	}
+	if c1 == c2 {
+		t.Fatal("the twin was answered from the original token's cache entry")
+	}
+	if c1.ID != c2.ID || c1.ID != "token-1" {
+		t.Fatalf("jti %q and %q: the twin carries the same jti", c1.ID, c2.ID)
+	}
+	if n := jwksauth.TokenCacheLen(e.auth); n != 2 {
+		t.Fatalf("%d cache entries, want 2 (one per exact token string)", n)
 	}
 }

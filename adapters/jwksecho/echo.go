@@ -130,11 +130,22 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 			if query != "" {
 				cr.Query = c.QueryParams()[query]
 			}
+			cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+			if r.TLS != nil {
+				cr.Scheme = "https"
+			}
+			if a.DPoPEnabled() {
+				cr.DPoP = r.Header["Dpop"]
+				cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
+			}
 			claims, err := a.AuthenticateRequest(r.Context(), cr, optional)
 			if err != nil {
 				return cfg.reject(c, err)
 			}
 			c.Set(stateKey, &state{claims: claims, cfg: cfg})
+			if n := a.DPoPNonce(); n != "" {
+				c.Response().Header().Set("DPoP-Nonce", n)
+			}
 			if claims != nil {
 				c.SetRequest(r.WithContext(jwksauth.WithClaims(r.Context(), claims)))
 			}

@@ -99,7 +99,8 @@ func TestCORS(t *testing.T) {
 
 		{"401 carries CORS headers", call{path: "/me", origin: appOrigin}, 401, allowed},
 		{"401 for the framework handler carries CORS headers", call{path: "/fw", origin: appOrigin}, 401, allowed},
-		{"400 carries CORS headers", call{path: "/me", origin: appOrigin, auth: []string{"Bearer"}}, 400, allowed},
+		{"400 carries CORS headers", call{path: "/me", origin: appOrigin, auth: []string{"Bearer x.y.z", "Bearer x.y.z"}}, 400, allowed},
+		{"401 for a malformed token carries CORS headers", call{path: "/me", origin: appOrigin, auth: []string{"Bearer"}}, 401, allowed},
 		{"403 carries CORS headers", call{path: "/reports", origin: appOrigin, auth: bearer(tok.good)}, 403, allowed},
 		{"404 carries CORS headers", call{path: "/nowhere", origin: appOrigin, auth: bearer(tok.good)}, 404, allowed},
 		{"405 carries CORS headers", call{method: http.MethodPut, path: "/me", origin: appOrigin, auth: bearer(tok.good)}, 405, allowed},

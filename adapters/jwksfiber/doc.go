@@ -50,7 +50,9 @@
 // # Tokens
 //
 // The token is read from the Authorization header (every value: two
-// headers are a 400, never a choice), and from the cookie or query
+// headers are a 400, never a choice, also under Fiber's
+// DisableHeaderNormalizing, where the header's name is matched
+// case-insensitively by the adapter), and from the cookie or query
 // parameter named by [jwksauth.Config.TokenCookie] and
 // [jwksauth.Config.TokenQuery] when configured. They are handed to the core
 // as zero-copy views of fasthttp's buffers: the core keeps nothing of them

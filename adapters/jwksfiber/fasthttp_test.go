@@ -188,3 +188,67 @@ func TestRawRequestLine(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderNamesNotNormalized checks that with Fiber's
+// DisableHeaderNormalizing (fasthttp's DisableHeaderNamesNormalizing), under
+// which fasthttp looks header names up byte for byte, every Authorization header still reaches the core
+// whatever the case of its name: two of them are still a 400, and one in
+// lower case (as HTTP/2 proxies forward it) still authenticates.
+func TestHeaderNamesNotNormalized(t *testing.T) {
+	iss := jwkstest.NewIssuer(t)
+	a := newAuth(t, iss, nil)
+	tok := iss.MustMint(nil)
+	for _, normalize := range []bool{true, false} {
+		app := newApp(fiber.Config{ReadBufferSize: 16 << 10, DisableHeaderNormalizing: !normalize})
+		app.Use(jwksfiber.Middleware(a))
+		app.Get("/me", me)
+		base := serve(t, app)
+		for _, tt := range []struct {
+			name    string
+			headers string
+			status  int
+			body    string
+		}{
+			{"canonical", "Authorization: Bearer " + tok, 200, "sub="},
+			{"lower case", "authorization: Bearer " + tok, 200, "sub="},
+			{"upper case", "AUTHORIZATION: Bearer " + tok, 200, "sub="},
+			{"two, differently cased", "Authorization: Bearer " + tok + "\r\nauthorization: Bearer " + tok, 400, "invalid_request"},
+			{"two, upper and canonical", "AUTHORIZATION: Bearer " + tok + "\r\nAuthorization: Bearer x.y.z", 400, "invalid_request"},
+			{"two, lower case both", "authorization: Bearer " + tok + "\r\nauthorization: Bearer " + tok, 400, "invalid_request"},
+		} {
+			t.Run(fmt.Sprintf("normalize=%v/%s", normalize, tt.name), func(t *testing.T) {
+				status, body := rawRequest(t, base, "GET /me HTTP/1.1\r\nHost: x\r\n"+tt.headers+"\r\nConnection: close\r\n\r\n")
+				if status != tt.status || !strings.Contains(body, tt.body) {
+					t.Fatalf("status %d, body %q; want %d with %q", status, body, tt.status, tt.body)
+				}
+			})
+		}
+	}
+}
+
+// rawRequest sends req as is on a new connection and returns the status
+// and body of the answer.
+func rawRequest(t *testing.T, base, req string) (int, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}

@@ -3,10 +3,12 @@ package jwksfiber
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"github.com/jwksauth/jwksauth"
 )
@@ -129,9 +131,12 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 		// allocation of the token's size on every request, the cache hits
 		// included (BenchmarkTokenCopy).
 		var cr jwksauth.Credentials
-		for _, v := range req.Header.PeekAll(fiber.HeaderAuthorization) {
-			cr.Authorization = append(cr.Authorization, view(v))
-		}
+		// Under DisableHeaderNormalizing fasthttp looks names up byte for
+		// byte: "authorization" and "AUTHORIZATION" would escape PeekAll,
+		// and with them the rule that two Authorization (or DPoP) headers
+		// are a 400. Names are then matched case-insensitively here.
+		exact := !c.App().Config().DisableHeaderNormalizing
+		cr.Authorization = headerValues(req, fiber.HeaderAuthorization, exact, cr.Authorization)
 		if cookie != "" {
 			req.Header.VisitAllCookie(func(k, v []byte) {
 				if string(k) == cookie {
@@ -144,12 +149,25 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 				cr.Query = append(cr.Query, view(v))
 			}
 		}
+		cr.Method, cr.Host, cr.Path, cr.Scheme = view(req.Header.Method()), view(req.Header.Host()), view(req.URI().PathOriginal()), "http"
+		if c.Context().IsTLS() {
+			cr.Scheme = "https"
+		}
+		if a.DPoPEnabled() {
+			cr.DPoP = headerValues(req, "DPoP", exact, cr.DPoP)
+			cr.Forwarded = headerValues(req, "Forwarded", exact, cr.Forwarded)
+			cr.XForwardedProto = headerValues(req, "X-Forwarded-Proto", exact, cr.XForwardedProto)
+			cr.XForwardedHost = headerValues(req, "X-Forwarded-Host", exact, cr.XForwardedHost)
+		}
 		ctx := c.UserContext()
 		claims, err := a.AuthenticateRequest(ctx, cr, optional)
 		if err != nil {
 			return cfg.reject(c, err)
 		}
 		c.Locals(stateKey{}, &state{claims: claims, cfg: cfg})
+		if n := a.DPoPNonce(); n != "" {
+			c.Set("DPoP-Nonce", n)
+		}
 		if claims != nil {
 			c.SetUserContext(jwksauth.WithClaims(ctx, claims))
 		}
@@ -181,8 +199,12 @@ func (cfg *config) reject(c *fiber.Ctx, err error) error {
 		h.Del(fiber.HeaderContentType)
 	}
 	for k, vs := range h {
-		for _, v := range vs {
-			c.Set(k, v)
+		for i, v := range vs {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v) // a second challenge
+			}
 		}
 	}
 	if cfg.frameworkErrors {
@@ -249,4 +271,23 @@ func (e *Error) Error() string { return e.Answer.Description }
 // and the cause, for errors.As and errors.Is.
 func (e *Error) Unwrap() []error {
 	return []error{&fiber.Error{Code: e.Answer.Status, Message: e.Answer.Description}, e.Err}
+}
+
+// headerValues appends to dst every value of the header name (in canonical
+// form), as zero-copy views. With exact set (fasthttp normalizes header
+// names, its default) PeekAll finds them all; otherwise names are compared
+// case-insensitively, since fasthttp then keeps them as sent.
+func headerValues(req *fasthttp.Request, name string, exact bool, dst []string) []string {
+	if exact {
+		for _, v := range req.Header.PeekAll(name) {
+			dst = append(dst, view(v))
+		}
+		return dst
+	}
+	req.Header.VisitAll(func(k, v []byte) {
+		if len(k) == len(name) && strings.EqualFold(view(k), name) {
+			dst = append(dst, view(v))
+		}
+	})
+	return dst
 }

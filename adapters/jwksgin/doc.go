@@ -40,8 +40,9 @@
 // # Answers
 //
 // A rejected request gets the core's answer ([jwksauth.AnswerFor]): 401 with
-// a WWW-Authenticate challenge for a missing or invalid token, 400 for a
-// malformed request (two tokens, "Bearer" without a token), 403
+// a WWW-Authenticate challenge for a missing, invalid or malformed token
+// ("Bearer" without a token, characters outside token68), 400 for a
+// malformed request (two Authorization headers, a token in two places), 403
 // insufficient_scope for an unmet requirement, 503 with Retry-After when the
 // issuer's keys are unavailable; the body is a small RFC 9457 problem
 // document, and the chain is aborted. [WithErrorHandler] replaces the

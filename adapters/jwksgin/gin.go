@@ -139,6 +139,9 @@ func (s *step) handle(c *gin.Context) {
 		return
 	}
 	c.Set(stepKey{}, s)
+	if n := s.a.DPoPNonce(); n != "" {
+		c.Header("DPoP-Nonce", n)
+	}
 	if claims != nil {
 		c.Set(claimsKey{}, claims)
 		c.Request = r.WithContext(jwksauth.WithClaims(r.Context(), claims))
@@ -208,6 +211,14 @@ func credentials(a *jwksauth.Authenticator, c *gin.Context) jwksauth.Credentials
 	}
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = c.QueryArray(name)
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.DPoPEnabled() {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
 }

@@ -129,6 +129,9 @@ func (s *step) middleware() func(http.Handler) http.Handler {
 			if c != nil {
 				ctx = jwksauth.WithClaims(ctx, c)
 			}
+			if n := s.a.DPoPNonce(); n != "" {
+				w.Header().Set("DPoP-Nonce", n)
+			}
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
@@ -185,6 +188,14 @@ func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credential
 	}
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = r.URL.Query()[name]
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.DPoPEnabled() {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
 }

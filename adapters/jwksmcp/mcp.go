@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jwksauth/jwksauth"
@@ -170,9 +171,11 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		r = r.WithContext(context.WithValue(jwksauth.WithClaims(r.Context(), c), claimsKey{}, c))
-		if r.Header.Get("Authorization") == "" {
-			// A token from a cookie or the query: the SDK's middleware
-			// reads the header only.
+		if auth := r.Header.Get("Authorization"); len(auth) < 7 || !strings.EqualFold(auth[:7], "Bearer ") {
+			// A token from a cookie or the query, or with the DPoP scheme:
+			// the SDK's middleware reads a Bearer header only, and its
+			// verifier ignores the value (the claims are verified).
+			r.Header = r.Header.Clone()
 			r.Header.Set("Authorization", "Bearer verified")
 		}
 		inner.ServeHTTP(w, r)
@@ -325,6 +328,14 @@ func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credential
 	}
 	if name := a.TokenQuery(); name != "" {
 		cr.Query = r.URL.Query()[name]
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.DPoPEnabled() {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
 	}
 	return cr
 }

@@ -3,6 +3,7 @@ package claims
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -94,15 +95,37 @@ func (c *Claims) Raw() []byte {
 
 // Decode unmarshals the claims set into v with encoding/json, e.g. into a
 // struct of the application's own claims. v gets its own copy; the claims
-// stay unchanged. Since [Decode] rejected names that differ only in case,
-// encoding/json's case-insensitive field matching cannot pick between two
-// members. An error wraps [ErrMalformed] when there is no claims set, or is
+// stay unchanged.
+//
+// Member names match field names exactly (case-sensitively), as in
+// encoding/json/v2 and as JWT claim names are (RFC 7519 §4): a member whose
+// name equals a field's only when case is ignored is left out, at any
+// depth, so a claim "Scope" never fills a field tagged `json:"scope"`
+// (encoding/json alone would fill it). Tag every field with its claim's
+// exact name: an untagged field Name receives only a claim "Name". Values
+// of types that unmarshal themselves (json.Unmarshaler), of interfaces and
+// of maps are passed on as they are. Numbers keep their exact text
+// (json.Number, UseNumber).
+//
+// An error wraps [ErrMalformed] when there is no claims set, or is
 // encoding/json's when the claims do not fit v.
 func (c *Claims) Decode(v any) error {
 	if c.raw == "" {
 		return fmt.Errorf("%w: no raw claims set (Claims not produced by Decode)", ErrMalformed)
 	}
-	dec := json.NewDecoder(strings.NewReader(c.raw))
+	raw := c.raw
+	if t := reflect.TypeOf(v); t != nil && t.Kind() == reflect.Pointer {
+		if m := c.claims(); m != nil {
+			if kept, dropped := caseVariants(any(m), t.Elem(), 0); dropped {
+				b, err := json.Marshal(kept)
+				if err != nil {
+					return fmt.Errorf("%w: %w", ErrMalformed, err)
+				}
+				raw = string(b)
+			}
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
 	return dec.Decode(v)
 }

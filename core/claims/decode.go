@@ -36,6 +36,10 @@ type DecodeOptions struct {
 	ScopeClaims []string
 }
 
+// DefaultScopeClaims returns the scope claims [Decode] reads when
+// [DecodeOptions].ScopeClaims is nil: "scope" and "scp", in a new slice.
+func DefaultScopeClaims() []string { return []string{"scope", "scp"} }
+
 // MaxDepth is the deepest nesting of arrays and objects [Decode] accepts;
 // deeper payloads are [ErrMalformed]. Access tokens nest three or four
 // levels.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -723,5 +724,62 @@ func TestDecodeManyScopes(t *testing.T) {
 				t.Fatalf("scopes %d %q..., want %d %q...", len(c.Scopes), c.Scopes[:5], len(want), want[:5])
 			}
 		}
+	}
+}
+
+// TestClaimsDecodeIntoCaseSensitive checks that Claims.Decode matches member
+// names to fields exactly, as encoding/json/v2 does: a member whose name
+// differs from a field's only in case (ASCII or Unicode folding) is ignored,
+// at any depth, so "Scope" never fills a field tagged "scope".
+func TestClaimsDecodeIntoCaseSensitive(t *testing.T) {
+	type role struct {
+		Name string `json:"name"`
+	}
+	type embedded struct {
+		Tenant string `json:"tenant"`
+	}
+	type target struct {
+		embedded
+		Scope  string `json:"scope"`
+		Name   string // untagged: the JSON name is "Name"
+		Admin  bool   `json:"admin,omitempty"`
+		Access struct {
+			Roles []string `json:"roles"`
+		} `json:"realm_access"`
+		Roles    []role            `json:"roles"`
+		ByTenant map[string]role   `json:"by_tenant"`
+		Ptr      *role             `json:"ptr"`
+		Skipped  string            `json:"-"`
+		Raw      json.RawMessage   `json:"raw"`
+		Any      any               `json:"any"`
+		Extra    map[string]string `json:"extra"`
+	}
+	tests := []struct {
+		name    string
+		payload string
+		want    target
+	}{
+		{"exact names fill", `{"scope":"read","Name":"n","admin":true,"tenant":"t","realm_access":{"roles":["r"]},"roles":[{"name":"a"}],"by_tenant":{"x":{"name":"b"}},"ptr":{"name":"c"},"raw":{"Scope":1},"any":{"Scope":1},"extra":{"Scope":"kept"}}`,
+			target{embedded: embedded{"t"}, Scope: "read", Name: "n", Admin: true, Access: struct {
+				Roles []string `json:"roles"`
+			}{[]string{"r"}},
+				Roles: []role{{"a"}}, ByTenant: map[string]role{"x": {"b"}}, Ptr: &role{"c"}, Raw: json.RawMessage(`{"Scope":1}`), Any: map[string]any{"Scope": json.Number("1")}, Extra: map[string]string{"Scope": "kept"}}},
+		{"case variants are ignored", `{"Scope":"admin","name":"n","ADMIN":true,"Tenant":"t","Realm_Access":{"roles":["r"]}}`, target{}},
+		{"nested case variants are ignored", `{"realm_access":{"Roles":["admin"]},"roles":[{"NAME":"a"}],"by_tenant":{"x":{"Name":"b"}},"ptr":{"nAme":"c"}}`,
+			target{Roles: []role{{}}, ByTenant: map[string]role{"x": {}}, Ptr: &role{}}},
+		{"Unicode folding is not matching", "{\"\u017fcope\":\"admin\",\"\u212aey\":1}", target{}},
+		{"a skipped field stays skipped", `{"-":"x","Skipped":"y"}`, target{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustDecode(t, tt.payload, &DecodeOptions{ScopeClaims: []string{}})
+			var got target
+			if err := c.Decode(&got); err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Decode =\n  %+v\nwant\n  %+v", got, tt.want)
+			}
+		})
 	}
 }

@@ -42,19 +42,45 @@ type Header struct {
 }
 
 // TypeIs reports whether the header's "typ" names the media type want, as
-// RFC 7515 §4.1.9 compares them: case-insensitively, with an "application/"
-// prefix optional on either side when no other '/' follows it. So with want
-// "at+jwt" (RFC 9068), "at+jwt", "AT+JWT" and "application/at+jwt" all match.
-// An empty want matches only an absent (or empty) "typ".
+// RFC 7515 §4.1.9 compares them: ASCII-case-insensitively, as media types
+// are (RFC 9110 §8.3.1), with an "application/" prefix optional on either
+// side when no other '/' follows it. So with want "at+jwt" (RFC 9068),
+// "at+jwt", "AT+JWT" and "application/at+jwt" all match. There is no
+// Unicode case folding: "ſecevent+jwt" (U+017F, a long s) does not match
+// "secevent+jwt". An empty want matches only an absent (or empty) "typ".
 func (h *Header) TypeIs(want string) bool {
-	return strings.EqualFold(trimApplication(h.Type), trimApplication(want))
+	return asciiEqualFold(trimApplication(h.Type), trimApplication(want))
+}
+
+// asciiEqualFold reports whether a and b are equal when ASCII letters are
+// compared case-insensitively; every other byte must be equal.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // trimApplication removes a case-insensitive "application/" prefix when no
 // other '/' follows it (RFC 7515 §4.1.9).
 func trimApplication(t string) string {
 	const prefix = "application/"
-	if len(t) > len(prefix) && strings.EqualFold(t[:len(prefix)], prefix) &&
+	if len(t) > len(prefix) && asciiEqualFold(t[:len(prefix)], prefix) &&
 		strings.IndexByte(t[len(prefix):], '/') < 0 {
 		return t[len(prefix):]
 	}

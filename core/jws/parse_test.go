@@ -383,6 +383,17 @@ func TestHeaderTypeIs(t *testing.T) {
 		{"text/at+jwt", "at+jwt", false},
 		{"applicationat+jwt", "at+jwt", false},
 		{"at+jwt; charset=utf-8", "at+jwt", false},
+		// ASCII case-insensitive only, as media types compare (RFC 9110
+		// §8.3.1): no Unicode folding. U+017F (long s) folds to 's', U+212A
+		// (Kelvin sign) to 'k'.
+		{"\u017fecevent+jwt", "secevent+jwt", false},
+		{"secevent+jwt", "\u017fecevent+jwt", false},
+		{"\u017fECEVENT+JWT", "secevent+jwt", false},
+		{"application/\u017fecevent+jwt", "secevent+jwt", false},
+		{"\u212a+jwt", "k+jwt", false},
+		{"\u0430t+jwt", "at+jwt", false}, // Cyrillic a
+		{"SECEVENT+JWT", "secevent+jwt", true},
+		{"APPLICATION/secevent+jwt", "secevent+jwt", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+"~"+tt.want, func(t *testing.T) {

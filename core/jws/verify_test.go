@@ -1,6 +1,7 @@
 package jws_test
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -447,4 +448,35 @@ func ecdsaFloorAllocs(t *testing.T, alg jws.Algorithm, pub *ecdsa.PublicKey, inp
 			t.Fatal("floor did not verify")
 		}
 	})
+}
+
+// TestVerifyECDSAMalleability records a property of ECDSA that callers must
+// design around: with (r, s) valid, (r, n−s) is valid too, so the same
+// claims verify under two different token strings. Anything keyed on a
+// token's bytes (a deny list, a replay cache) must key on its jti instead;
+// jwksauth's own token cache keys on the exact token string and verifies
+// each variant on its own, so it is unaffected. If a future Go made
+// crypto/ecdsa reject high s, this test would say so.
+func TestVerifyECDSAMalleability(t *testing.T) {
+	k := getKeys(t)
+	input := "e30.e30"
+	for _, alg := range []jws.Algorithm{jws.ES256, jws.ES384, jws.ES512} {
+		t.Run(alg.String(), func(t *testing.T) {
+			priv := k.privateFor(alg).(*ecdsa.PrivateKey)
+			size := (priv.Curve.Params().BitSize + 7) / 8
+			n := priv.Curve.Params().N
+			sig := signRaw(t, alg, priv, input)
+			s := new(big.Int).SetBytes(sig[size:])
+			twin := append([]byte(nil), sig...)
+			new(big.Int).Sub(n, s).FillBytes(twin[size:])
+			if bytes.Equal(twin, sig) {
+				t.Fatal("n−s equals s")
+			}
+			for name, sg := range map[string][]byte{"(r, s)": sig, "(r, n−s)": twin} {
+				if err := jws.Verify(alg, &priv.PublicKey, input, sg); err != nil {
+					t.Errorf("%s: %v (if Go now rejects high s, update docs/security.md)", name, err)
+				}
+			}
+		})
+	}
 }

@@ -23,12 +23,14 @@ import (
 	_ "github.com/jwksauth/jwksauth/adapters/jwksmcp"
 	_ "github.com/jwksauth/jwksauth/core/cors"
 	_ "github.com/jwksauth/jwksauth/jwkstest"
+	_ "github.com/jwksauth/jwksauth/stores/jwksredis"
 
 	_ "github.com/gin-gonic/gin"
 	_ "github.com/gofiber/fiber/v2"
 	_ "github.com/labstack/echo/v4"
 	_ "github.com/labstack/echo/v4/middleware"
 	_ "github.com/modelcontextprotocol/go-sdk/mcp"
+	_ "github.com/redis/go-redis/v9"
 )
 
 // root is the repository root, from this package's directory.

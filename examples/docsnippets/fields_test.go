@@ -52,6 +52,8 @@ func TestConfigurationCoversEveryField(t *testing.T) {
 		{"`jwksauth.Issuer`", jwksauth.Issuer{}},
 		{"`jwksauth.TokenCacheConfig`", jwksauth.TokenCacheConfig{}},
 		{"`jwksauth.ResourceConfig`", jwksauth.ResourceConfig{}},
+		{"`jwksauth.DPoPConfig`", jwksauth.DPoPConfig{}},
+		{"`jwksauth.IssuerTemplate`", jwksauth.IssuerTemplate{}},
 		{"`jwks.CacheOptions`", jwks.CacheOptions{}},
 		{"`cors.Policy`", cors.Policy{}},
 	} {

@@ -41,8 +41,9 @@ type request struct {
 	path   string   // request target, sent byte for byte
 	auth   []string // Authorization header values, one header line each
 	origin string
-	acrm   string // Access-Control-Request-Method
-	acrh   string // Access-Control-Request-Headers
+	acrm   string   // Access-Control-Request-Method
+	acrh   string   // Access-Control-Request-Headers
+	dpop   []string // DPoP header values
 }
 
 func (r request) methodOrGet() string {
@@ -107,6 +108,8 @@ type expect struct {
 	// acrValues and maxAge are the RFC 9470 attributes, with
 	// insufficient_user_authentication.
 	acrValues, maxAge string
+	// dpopScheme: the error challenge is a DPoP one (RFC 9449 §7.1).
+	dpopScheme bool
 	// retryAfter: a Retry-After of whole seconds is required; otherwise
 	// it is forbidden.
 	retryAfter bool
@@ -201,7 +204,16 @@ func (s *suite) table() []*tcase {
 			req: request{path: "/api/profile", auth: bearer(t.hs256)}, want: invalid("algorithm_not_allowed")},
 		{name: "auth/two-authorization-headers", why: "every Authorization line reaches the core",
 			req: request{path: "/api/profile", auth: []string{"Bearer " + t.rs256, "Bearer " + t.admin}}, want: badRequest()},
-		{name: "auth/bearer-without-token", req: request{path: "/api/profile", auth: []string{"Bearer"}}, want: badRequest()},
+		{name: "auth/bearer-without-token", why: "a present but empty credential is a malformed token: 401, so the client refreshes it",
+			req: request{path: "/api/profile", auth: []string{"Bearer"}}, want: invalid("token_malformed")},
+		{name: "auth/outside-token68", why: "a token with characters outside token68 is malformed: 401, not 400",
+			req: request{path: "/api/profile", auth: []string{"Bearer abc def"}}, want: invalid("token_malformed")},
+		{name: "auth/padded-base64", why: "padded base64url is malformed (RFC 7515 §2): 401",
+			req: request{path: "/api/profile", auth: bearer(t.padded)}, want: invalid("token_malformed")},
+		{name: "auth/standard-base64", why: "the standard base64 alphabet is malformed: 401",
+			req: request{path: "/api/profile", auth: bearer(t.standardB64)}, want: invalid("token_malformed")},
+		{name: "auth/wrong-segment-count", why: "two segments are malformed: 401",
+			req: request{path: "/api/profile", auth: []string{"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0"}}, want: invalid("token_malformed")},
 		{name: "auth/basic-scheme", why: "another scheme is no bearer token",
 			req: request{path: "/api/profile", auth: []string{"Basic dXNlcjpwYXNzd29yZA=="}}, want: missing()},
 		{name: "auth/lowercase-bearer", why: "the scheme is case-insensitive",
@@ -228,6 +240,8 @@ func (s *suite) table() []*tcase {
 		{name: "optional/valid", req: request{path: "/optional/whoami", auth: bearer(t.optional)}, want: ok("whoami", subOptional)},
 		{name: "optional/invalid", why: "a token that is present must be valid",
 			req: request{path: "/optional/whoami", auth: bearer(t.expired)}, want: invalid("token_expired")},
+		{name: "optional/malformed-token", why: "a present but malformed token is rejected on an optional route too",
+			req: request{path: "/optional/whoami", auth: []string{"Bearer"}}, want: invalid("token_malformed")},
 		{name: "optional/two-authorization-headers", req: request{path: "/optional/whoami", auth: []string{"Bearer " + t.rs256, "Bearer " + t.rs256}}, want: badRequest()},
 		{name: "optional/keys-unavailable", req: request{path: "/optional/whoami", auth: bearer(t.issuerB)}, want: unavailable()},
 
@@ -281,6 +295,7 @@ func (s *suite) table() []*tcase {
 			req: request{path: "/no-such-route", auth: bearer(t.rs256), origin: AllowedOrigin}, want: withCORS(expect{status: 404})},
 	)
 	cases = append(cases, s.resourceCases()...)
+	cases = append(cases, s.dpopCases()...)
 	for _, o := range disallowedOrigins {
 		cases = append(cases,
 			&tcase{name: "cors/disallowed/" + o.name, why: "an origin the policy does not allow gets no CORS headers", record: anyStatus,

@@ -83,14 +83,33 @@ func (s *suite) check(c *tcase, r *response, atDefault bool, f *failures) {
 			f.add("WWW-Authenticate %q, want none", challenges)
 		}
 	default:
-		if len(challenges) != 1 {
-			f.add("WWW-Authenticate %q, want exactly one Bearer challenge", challenges)
+		// The error's own challenge first: Bearer, or DPoP for DPoP errors
+		// (RFC 9449 §7.1). Every 401 with a Bearer challenge also names
+		// DPoP, which the suite's issuer D takes, in a second challenge.
+		primary := "Bearer"
+		if w.dpopScheme {
+			primary = "DPoP"
+		}
+		want := 1
+		if w.status == 401 && !w.dpopScheme {
+			want = 2
+		}
+		if len(challenges) != want {
+			f.add("WWW-Authenticate %q, want %d challenge(s), %s first", challenges, want, primary)
 			break
+		}
+		if want == 2 {
+			scheme, params, err := parseChallenge(challenges[1])
+			if err != nil || !strings.EqualFold(scheme, "DPoP") || params["algs"] != DPoPAlgs || params["error"] != "" {
+				f.add("WWW-Authenticate %q: the second challenge must be DPoP algs=%q without an error (RFC 9449 §7.1)", challenges[1], DPoPAlgs)
+			}
 		}
 		scheme, params, err := parseChallenge(challenges[0])
 		switch {
-		case err != nil || !strings.EqualFold(scheme, "Bearer"):
-			f.add("WWW-Authenticate %q is not a Bearer challenge (%v)", challenges[0], err)
+		case err != nil || !strings.EqualFold(scheme, primary):
+			f.add("WWW-Authenticate %q is not a %s challenge (%v)", challenges[0], primary, err)
+		case w.dpopScheme && params["algs"] != DPoPAlgs:
+			f.add("WWW-Authenticate %q: algs %q, want %q", challenges[0], params["algs"], DPoPAlgs)
 		case params["realm"] != Realm:
 			f.add("WWW-Authenticate %q: realm %q, want %q", challenges[0], params["realm"], Realm)
 		case params["resource_metadata"] != ResourceMetadataURL:

@@ -47,6 +47,10 @@ const (
 	// ResourceMetadataURL is the resource_metadata attribute of every
 	// challenge.
 	ResourceMetadataURL = "https://api.conformance.example/.well-known/oauth-protected-resource"
+	// DPoPAlgs is the algs attribute of the suite's DPoP challenges: its
+	// issuer D requires DPoP-bound tokens (RFC 9449), with ES256 or EdDSA
+	// proofs.
+	DPoPAlgs = "ES256 EdDSA"
 	// StepUpACR is the acr value the "admin-step-up" route requires (RFC
 	// 9470).
 	StepUpACR = "phrh"

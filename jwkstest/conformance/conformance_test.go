@@ -46,6 +46,8 @@ type flaws struct {
 	// smallHeaders refuses header lines over 4 KiB with 431, as Fiber's
 	// default read buffer does: a harmless difference.
 	smallHeaders bool
+	// noDPoP does not hand the core the DPoP header.
+	noDPoP bool
 }
 
 // mount returns a Mount of the reference adapter on net/http, with flaws.
@@ -160,13 +162,19 @@ func withCORS(p *cors.Compiled, fl flaws, next http.Handler) http.Handler {
 
 // credentials reads what the core needs from the request.
 func credentials(r *http.Request, fl flaws) jwksauth.Credentials {
+	var cr jwksauth.Credentials
 	if fl.firstHeaderOnly {
 		if v := r.Header.Get("Authorization"); v != "" {
-			return jwksauth.Credentials{Authorization: []string{v}}
+			cr.Authorization = []string{v}
 		}
-		return jwksauth.Credentials{}
+	} else {
+		cr.Authorization = r.Header.Values("Authorization")
 	}
-	return jwksauth.Credentials{Authorization: r.Header.Values("Authorization")}
+	if !fl.noDPoP {
+		cr.DPoP = r.Header.Values("DPoP")
+	}
+	cr.Method, cr.Scheme, cr.Host, cr.Path = r.Method, "http", r.Host, r.URL.EscapedPath()
+	return cr
 }
 
 // middleware is the global middleware: authentication everywhere but the
@@ -343,9 +351,15 @@ func TestBrokenAdapters(t *testing.T) {
 			says:  map[string]string{"auth/two-authorization-headers": "status 200, want 400"},
 		},
 		{
+			name:  "DPoP header not handed to the core",
+			flaws: flaws{noDPoP: true},
+			want:  []string{"dpop/valid", "dpop/query-ignored", "dpop/jkt", "dpop/replay-first"},
+			says:  map[string]string{"dpop/valid": "status 401, want 200"},
+		},
+		{
 			name:  "optional route swallows invalid tokens",
 			flaws: flaws{optionalSwallows: true},
-			want:  []string{"optional/invalid", "optional/two-authorization-headers", "optional/keys-unavailable"},
+			want:  []string{"optional/invalid", "optional/malformed-token", "optional/two-authorization-headers", "optional/keys-unavailable"},
 			says:  map[string]string{"optional/invalid": "status 200, want 401"},
 		},
 		{
@@ -354,9 +368,13 @@ func TestBrokenAdapters(t *testing.T) {
 			want: []string{
 				"auth/unknown-issuer", "auth/missing-token", "auth/malformed-token", "auth/expired", "auth/wrong-audience",
 				"auth/bad-signature", "auth/unknown-kid", "auth/alg-none", "auth/hs256-public-key",
-				"auth/two-authorization-headers", "auth/bearer-without-token", "auth/basic-scheme", "auth/keys-unavailable",
+				"auth/two-authorization-headers", "auth/bearer-without-token", "auth/outside-token68", "auth/padded-base64",
+				"auth/standard-base64", "auth/wrong-segment-count", "auth/basic-scheme", "auth/keys-unavailable",
 				"scopes/invalid-token-before-scopes", "routing/unknown-path-anonymous",
 				"cors/400", "cors/401", "cors/401-invalid-token", "cors/503",
+				"dpop/bearer-scheme", "dpop/unbound-token", "dpop/no-proof", "dpop/two-proofs", "dpop/typ", "dpop/alg",
+				"dpop/signature", "dpop/private-jwk", "dpop/htm", "dpop/htu", "dpop/iat", "dpop/ath", "dpop/jkt",
+				"dpop/missing-jti", "dpop/replay",
 			},
 			says: map[string]string{"auth/missing-token": "is not one problem document"},
 			// Whether ServeMux appends something after the refusal

@@ -52,6 +52,9 @@
 //   - POST /api/reports → Require(jwksauth.Scopes("reports:write")) →
 //     201 "reports-write".
 //   - GET /api/admin → Require(jwksauth.Scopes("admin")) → 200 "admin".
+//   - GET /api/step-up → Require(jwksauth.Scopes("admin"),
+//     jwksauth.ACR("phrh")) → 200 "admin-step-up" (mount
+//     [Route.Requirements]).
 //   - GET /optional/whoami → the adapter's per-route Optional(auth) (the
 //     path is excluded from the global middleware) → 200 "whoami": anonymous
 //     without a token, authenticated with a valid one, rejected with an
@@ -89,8 +92,12 @@
 //     signature_invalid; unknown-kid → 401 key_not_found; alg-none and
 //     hs256-public-key (HS256 keyed with the public key) → 401
 //     algorithm_not_allowed.
-//   - two-authorization-headers and bearer-without-token → 400
-//     invalid_request.
+//   - two-authorization-headers → 400 invalid_request (a malformed
+//     request).
+//   - bearer-without-token, outside-token68 ("Bearer abc def"),
+//     padded-base64, standard-base64, wrong-segment-count → 401
+//     invalid_token token_malformed: a present but malformed token is an
+//     invalid token (RFC 6750 §3.1), so that the client refreshes it.
 //   - basic-scheme: Authorization: Basic … → 401 token_missing.
 //   - lowercase-bearer ("bearer <token>"), valid-rs256, valid-es256 → 200
 //     with the token's sub.
@@ -106,6 +113,7 @@
 //
 // optional (GET /optional/whoami): anonymous and basic-scheme → 200 with
 // sub ""; valid → 200 with the sub; invalid (expired) → 401;
+// malformed-token ("Bearer" alone) → 401 token_malformed;
 // two-authorization-headers → 400; keys-unavailable → 503.
 //
 // excluded: exact (/healthz) and prefix (/public/info) → 200 without a
@@ -163,6 +171,29 @@
 //
 // Requests without an Origin header must get no Access-Control-Allow-Origin.
 // An empty Access-Control-Allow-Origin counts as absent: it grants nothing.
+//
+// resource (RFC 9728): the suite's Authenticator has the resource
+// [Resource]. metadata and metadata-ignores-credentials: GET
+// [ResourceMetadataPath], served by the global middleware without
+// authentication → 200 application/json naming the resource, the
+// configured issuers, the routes' scopes and the header bearer method,
+// cacheable, with Access-Control-Allow-Origin "*". Every challenge of every
+// case carries resource_metadata=[ResourceMetadataURL].
+//
+// step-up (RFC 9470, GET /api/step-up): acr-met → 200; acr-missing (acr
+// "pwd") → 401 insufficient_user_authentication with acr_values="phrh";
+// scope-before-acr → 403 insufficient_scope; cors → the same 401 with CORS
+// headers.
+//
+// dpop (RFC 9449): issuer D requires DPoP-bound tokens, so every 401 with a
+// Bearer challenge carries a second one, DPoP algs="ES256 EdDSA". On GET
+// /api/profile with D's tokens: valid and query-ignored → 200;
+// bearer-scheme (a bound token as a bearer token), unbound-token and jkt
+// (the proof signed by another key than cnf.jkt names) → 401
+// token_binding_invalid; no-proof, two-proofs, typ, alg, signature,
+// private-jwk, htm, htu, iat, ath, missing-jti and replay (the proof of
+// replay-first sent again) → 401 invalid_dpop_proof, each under a DPoP
+// challenge with algs and its error.
 //
 // # Recorded differences
 //

@@ -43,7 +43,7 @@ func (s *suite) resourceCases() []*tcase {
 		if doc.Resource != Resource {
 			f.add("metadata resource %q, want %q", doc.Resource, Resource)
 		}
-		if want := []string{s.a.URL(), s.b.URL()}; !slices.Equal(doc.AuthorizationServers, want) {
+		if want := []string{s.a.URL(), s.d.URL(), s.b.URL()}; !slices.Equal(doc.AuthorizationServers, want) {
 			f.add("metadata authorization_servers %q, want the configured issuers %q", doc.AuthorizationServers, want)
 		}
 		if want := resourceScopes(); !slices.Equal(doc.ScopesSupported, want) {

@@ -36,6 +36,8 @@ type suite struct {
 	host    string // 127.0.0.1:PORT of the application
 	client  *http.Client
 	a, b, c *jwkstest.Issuer // healthy, unreachable, not configured
+	d       *jwkstest.Issuer // healthy, its tokens must be DPoP-bound
+	holder  *jwkstest.Key    // the DPoP client's key
 	tok     tokens
 	cases   []*tcase
 	records map[string]record // by case name
@@ -49,6 +51,7 @@ type tokens struct {
 	expired, audience, unknownIssuer  string
 	badSignature, unknownKID, algNone string
 	hs256, issuerB                    string
+	padded, standardB64               string
 	stepUpStrong, stepUpWeak          string
 }
 
@@ -64,6 +67,7 @@ const (
 	subAdmin     = "user-admin"
 	subOptional  = "user-optional"
 	subStepUp    = "user-step-up"
+	subDPoP      = "user-dpop"
 )
 
 // newSuite builds the issuers, the Authenticator, the tokens and the
@@ -83,8 +87,15 @@ func newSuite(t *testing.T, mount Mount, opts Options) *suite {
 	}
 	// Issuer C: healthy and reachable, but not configured: the attacker.
 	s.c = jwkstest.NewIssuer(t, jwkstest.WithAlgorithms(jws.ES256), jwkstest.WithAudience(Audience))
+	// Issuer D: healthy, DPoP required (RFC 9449).
+	s.d = jwkstest.NewIssuer(t, jwkstest.WithAlgorithms(jws.ES256), jwkstest.WithAudience(Audience))
+	var err error
+	if s.holder, err = jwkstest.NewKey(jws.ES256); err != nil {
+		t.Fatalf("conformance: DPoP key: %v", err)
+	}
 
 	auth, err := jwksauth.New(jwksauth.Config{
+		DPoP:     jwksauth.DPoPConfig{Algorithms: []string{"ES256", "EdDSA"}},
 		Realm:    Realm,
 		Resource: jwksauth.ResourceConfig{URI: Resource, Scopes: resourceScopes()},
 		Issuers: []jwksauth.Issuer{
@@ -95,6 +106,11 @@ func newSuite(t *testing.T, mount Mount, opts Options) *suite {
 				// the unknown-kid case answers from the loaded set, and
 				// the unknown-issuer case can count A's requests.
 				Cache: jwks.CacheOptions{UnknownKIDCooldown: time.Hour},
+			},
+			{
+				URL:       s.d.URL(),
+				Audiences: []string{Audience},
+				DPoP:      jwksauth.DPoPRequired,
 			},
 			{
 				URL:       s.b.URL(),
@@ -202,6 +218,8 @@ func (s *suite) mint() error {
 		{&s.tok.algNone, s.a, nil, []jwkstest.MintOption{jwkstest.WithAlgNone()}},
 		{&s.tok.hs256, s.a, nil, []jwkstest.MintOption{jwkstest.WithHS256PublicKeyPEM()}},
 		{&s.tok.issuerB, s.b, nil, nil},
+		{&s.tok.padded, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Padded, jwkstest.PartPayload)}},
+		{&s.tok.standardB64, s.a, nil, []jwkstest.MintOption{jwkstest.WithNonCanonicalBase64(jwkstest.Base64Standard, 0)}},
 		{&s.tok.stepUpStrong, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": StepUpACR, "auth_time": now.Add(-time.Minute).Unix()}, nil},
 		{&s.tok.stepUpWeak, s.a, map[string]any{"sub": subStepUp, "scope": "admin", "acr": "pwd", "auth_time": now.Add(-time.Minute).Unix()}, nil},
 	} {
@@ -246,6 +264,9 @@ func (s *suite) do(r request) (*response, error) {
 	req.URL = u
 	if len(r.auth) > 0 {
 		req.Header["Authorization"] = slices.Clone(r.auth)
+	}
+	if len(r.dpop) > 0 {
+		req.Header["Dpop"] = slices.Clone(r.dpop)
 	}
 	if r.origin != "" {
 		req.Header.Set("Origin", r.origin)
