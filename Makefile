@@ -65,8 +65,8 @@ $(STATICCHECK):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-## bench: every module's benchmarks (BENCH=regexp, BENCHTIME=1s).
-bench:
+## bench-modules: every module's benchmarks (BENCH=regexp, BENCHTIME=1s).
+bench-modules:
 	@for m in $(MODULES); do \
 		echo "== go test -bench $$m"; \
 		(cd $$m && $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./...); \
@@ -107,3 +107,44 @@ demo:
 template:
 	@test -n "$(DIR)" || { echo "usage: make template FRAMEWORK=gin DIR=../my-api [MODULE=example.com/my-api]" >&2; exit 2; }
 	cd examples/template && GOWORK=off $(GO) run . -framework $(FRAMEWORK) -dir $(abspath $(DIR)) -repo $(CURDIR) $(if $(MODULE),-module $(MODULE))
+
+## Benchmarks module (benchmarks/): jwksauth beside the floor and the peers.
+BENCHSTAT := $(TOOLS)/benchstat
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+BENCHCOUNT ?= 6
+BENCH_MICRO ?= BenchmarkVerify|BenchmarkTokenCacheHit|BenchmarkFramework
+BENCH_RESULTS := benchmarks/results
+LOADFLAGS ?=
+
+.PHONY: bench-modules bench-smoke bench-load charts
+
+$(BENCHSTAT):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+## bench: micro and framework benchmarks, the whole set run BENCHCOUNT times
+## in turn (so a neighbour's load spreads over all of them), the memory
+## benchmarks once, into benchmarks/results/bench.txt; then benchstat.
+bench: $(BENCHSTAT)
+	@mkdir -p $(BENCH_RESULTS)
+	cd benchmarks && $(GO) test -c -o results/bench.test . && for i in $$(seq $(BENCHCOUNT)); do \
+		./results/bench.test -test.run '^$$' -test.bench '$(BENCH_MICRO)' -test.benchmem -test.benchtime $(BENCHTIME) -test.timeout 60m; \
+	done | tee results/bench.txt
+	cd benchmarks && ./results/bench.test -test.run '^$$' -test.bench 'BenchmarkTokenCacheMemory|BenchmarkAuthenticatorHeap' -test.benchmem -test.benchtime 1x -test.timeout 30m | grep '^Benchmark' | tee -a results/bench.txt
+	$(BENCHSTAT) $(BENCH_RESULTS)/bench.txt
+
+## bench-smoke: every benchmark of the benchmarks module once (-benchtime 1x),
+## so that none rots; no timing claims. CI runs it.
+bench-smoke:
+	cd benchmarks && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./...
+
+## bench-load: the load suite over loopback TCP (about six minutes), into
+## benchmarks/results/load.json. LOADFLAGS passes flags to cmd/load, e.g.
+## LOADFLAGS='-rate 2000 -open-duration 20s'.
+bench-load:
+	@mkdir -p $(BENCH_RESULTS)
+	cd benchmarks && $(GO) run ./cmd/load -out results/load.json $(LOADFLAGS)
+
+## charts: docs/images/bench-*.png from benchmarks/results (make bench, make bench-load).
+charts:
+	cd benchmarks && $(GO) run ./cmd/charts -bench results/bench.txt -load results/load.json -out ../docs/images

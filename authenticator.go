@@ -38,10 +38,9 @@ type Authenticator struct {
 	tokens       *tokenCache
 	// routeDecode decodes a token before its issuer is known: the
 	// issuers' common options when they all read the same scope claims,
-	// else options that read no scope claim (redecode is then true, and
-	// the routed issuer's own options decode the claims again).
+	// else options that read no scope claim (the routed issuer's own
+	// options then decode the claims again).
 	routeDecode *claims.DecodeOptions
-	redecode    bool
 	// verify checks a token's signature: verifyWith, except in the
 	// benchmark that times everything but the signature.
 	verify func(*jwks.Key, *jws.Token) error
@@ -167,7 +166,7 @@ func New(cfg Config) (*Authenticator, error) {
 			a.single = iss
 		}
 	}
-	a.routeDecode, a.redecode = routeDecodeOptions(a.issuers)
+	a.routeDecode = routeDecodeOptions(a.issuers, cfg.IssuerTemplates)
 	tc, err := newTokenCache(cfg.TokenCache, a.clock)
 	if err != nil {
 		a.Close()
@@ -244,10 +243,7 @@ func newIssuer(cfg *Config, ic *Issuer, a *Authenticator) (*issuer, error) {
 
 	// The effective list, never nil: nil means the default claims, and an
 	// empty list means none, so the two must not be confused later.
-	iss.decode = claims.DecodeOptions{ScopeClaims: slices.Clone(ic.ScopeClaims)}
-	if ic.ScopeClaims == nil {
-		iss.decode.ScopeClaims = claims.DefaultScopeClaims()
-	}
+	iss.decode = claims.DecodeOptions{ScopeClaims: effectiveScopeClaims(ic.ScopeClaims)}
 	validators := make([]func(*claims.Claims) error, len(ic.Validators))
 	copy(validators, ic.Validators)
 	v, err := claims.NewValidation(claims.ValidationOptions{
@@ -368,22 +364,41 @@ func verifyWith(key *jwks.Key, tok *jws.Token) error {
 var scopeFree = claims.DecodeOptions{ScopeClaims: []string{}}
 
 // routeDecodeOptions returns the options a token is decoded with before its
-// issuer is known, and whether the routed issuer's own options must decode
-// it again: the issuers' common options when every issuer reads the same
-// scope claims (one decode), else scopeFree, so that no issuer's token is
-// held to another issuer's scope claims or their types.
-func routeDecodeOptions(issuers map[string]*issuer) (*claims.DecodeOptions, bool) {
+// issuer is known: the issuers' common options when every issuer, and every
+// issuer a template may create, reads the same scope claims (one decode),
+// else scopeFree, so that no issuer's token is held to another issuer's
+// scope claims or their types.
+func routeDecodeOptions(issuers map[string]*issuer, templates []IssuerTemplate) *claims.DecodeOptions {
 	var common *claims.DecodeOptions
 	for _, iss := range issuers {
 		if common == nil {
 			common = &iss.decode
-			continue
-		}
-		if !slices.Equal(common.ScopeClaims, iss.decode.ScopeClaims) {
-			return &scopeFree, true
+		} else if !slices.Equal(common.ScopeClaims, iss.decode.ScopeClaims) {
+			return &scopeFree
 		}
 	}
-	return common, false
+	for _, t := range templates {
+		list := effectiveScopeClaims(t.Issuer.ScopeClaims)
+		if common == nil {
+			common = &claims.DecodeOptions{ScopeClaims: list}
+		} else if !slices.Equal(common.ScopeClaims, list) {
+			return &scopeFree
+		}
+	}
+	if common == nil {
+		return &scopeFree
+	}
+	return common
+}
+
+// effectiveScopeClaims is the list of scope claims an issuer reads: the
+// default for nil, none for an empty list. It is never nil, so that the two
+// cannot be confused when lists are compared.
+func effectiveScopeClaims(list []string) []string {
+	if list == nil {
+		return claims.DefaultScopeClaims()
+	}
+	return slices.Clone(list)
 }
 
 // route decodes the claims and selects the issuer named by iss; the claims
@@ -399,7 +414,10 @@ func (a *Authenticator) route(payload []byte) (*issuer, *Claims, error) {
 			return nil, nil, err
 		}
 	}
-	if a.redecode && len(iss.decode.ScopeClaims) > 0 {
+	// The routed issuer's own scope claims, whenever they are not the ones
+	// the token was routed with (compared as effective lists: nil never
+	// stands for the default here).
+	if &iss.decode != a.routeDecode && !slices.Equal(iss.decode.ScopeClaims, a.routeDecode.ScopeClaims) {
 		if c, err = claims.Decode(payload, &iss.decode); err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrTokenMalformed, err)
 		}

@@ -81,3 +81,8 @@ type RequirementError = claims.RequirementError
 // UnavailableError is the error of a key set that cannot be had; it matches
 // [ErrKeysUnavailable] and carries when to retry.
 type UnavailableError = jwks.UnavailableError
+
+// ErrJWKSURIOrigin: a discovered jwks_uri is refused: plain http for an
+// issuer that is not loopback, or another origin than the issuer's with
+// [jwks.CacheOptions].StrictJWKSURIOrigin. The key set cannot be had (503).
+var ErrJWKSURIOrigin = jwks.ErrJWKSURIOrigin

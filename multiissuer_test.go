@@ -247,3 +247,57 @@ func newMultiAuthCache(t *testing.T, clk *jwkstest.Clock, issuers []jwksauth.Iss
 	}
 	return auth
 }
+
+// TestMultiIssuerTemplateScopeClaims: a tenant issuer created from a
+// template reads its own scope claims, beside a static issuer that reads
+// others: an empty list grants nothing, and a tenant reading only
+// permissions is not held to the static issuer's scp type check.
+func TestMultiIssuerTemplateScopeClaims(t *testing.T) {
+	clk := jwkstest.NewClock(epoch)
+	base, tenant := tenants(t, clk)
+	static := jwkstest.NewIssuer(t, jwkstest.WithClock(clk), jwkstest.WithAudience(testAudience))
+	for _, tt := range []struct {
+		name   string
+		scopes []string
+		claims map[string]any
+		want   []string
+	}{
+		{"no scope claim", []string{}, map[string]any{"tid": "a", "scope": "admin", "scp": []string{"root"}}, nil},
+		{"permissions only", []string{"permissions"}, map[string]any{"tid": "a", "scp": map[string]any{"x": 1}, "permissions": []string{"read:orders"}}, []string{"read:orders"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			auth := newMultiAuthTemplates(t, clk, []jwksauth.Issuer{{URL: static.URL(), Audiences: []string{testAudience}}},
+				[]jwksauth.IssuerTemplate{{
+					Pattern: base + "/{tenant}/v2.0", Tenants: []string{"a"}, TenantClaim: "tid",
+					Issuer: jwksauth.Issuer{Audiences: []string{testAudience}, ScopeClaims: tt.scopes},
+				}})
+			ctx := context.Background()
+			c, err := auth.Authenticate(ctx, tenant["a"].MustMint(tt.claims))
+			if err != nil {
+				t.Fatalf("tenant a: %v", err)
+			}
+			if !slices.Equal(c.Scopes, tt.want) {
+				t.Fatalf("tenant a: scopes %v, want %v", c.Scopes, tt.want)
+			}
+			c, err = auth.Authenticate(ctx, static.MustMint(map[string]any{"scope": "admin"}))
+			if err != nil || !c.HasScope("admin") {
+				t.Fatalf("static issuer: %v", err)
+			}
+		})
+	}
+}
+
+func newMultiAuthTemplates(t *testing.T, clk *jwkstest.Clock, issuers []jwksauth.Issuer, templates []jwksauth.IssuerTemplate) *jwksauth.Authenticator {
+	t.Helper()
+	auth, err := jwksauth.New(jwksauth.Config{
+		Clock:           clk,
+		TokenCache:      jwksauth.TokenCacheConfig{Disabled: true},
+		Issuers:         issuers,
+		IssuerTemplates: templates,
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = auth.Close() })
+	return auth
+}

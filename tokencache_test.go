@@ -156,31 +156,36 @@ func TestTokenCacheDisabled(t *testing.T) {
 	}
 }
 
-// authenticateAdvancing authenticates tok while moving the fake clock
-// forward in small steps, for lookups that wait on the key cache's
-// cooldown or MaxWait (both measured on the fake clock).
+// authenticateAdvancing authenticates tok as a client that retries: while
+// the answer is ErrKeyNotFound (a new kid inside the key cache's
+// unknown-kid cooldown is answered at once, and the fetch runs at the end
+// of the cooldown), it moves the fake clock forward by 250 ms and tries
+// again, for at most 10 s of fake time, and returns the last answer.
 func (e *env) authenticateAdvancing(t *testing.T, tok string) (*jwksauth.Claims, error) {
 	t.Helper()
-	type result struct {
-		c   *jwksauth.Claims
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		c, err := e.auth.Authenticate(context.Background(), tok)
-		done <- result{c, err}
-	}()
 	deadline := time.After(10 * time.Second)
-	for {
+	for range 40 {
+		type result struct {
+			c   *jwksauth.Claims
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			c, err := e.auth.Authenticate(context.Background(), tok)
+			done <- result{c, err}
+		}()
+		var r result
 		select {
-		case r := <-done:
-			return r.c, r.err
+		case r = <-done:
 		case <-deadline:
 			t.Fatal("Authenticate did not return within 10 s of real time")
-		case <-time.After(5 * time.Millisecond):
-			e.clock.Advance(250 * time.Millisecond)
 		}
+		if !errors.Is(r.err, jwksauth.ErrKeyNotFound) {
+			return r.c, r.err
+		}
+		e.clock.Advance(250 * time.Millisecond)
 	}
+	return e.auth.Authenticate(context.Background(), tok)
 }
 
 // TestTokenCacheECDSAMalleability: an ES256 token and its twin with s

@@ -30,17 +30,19 @@ import (
 //     random jitter. Requests are conditional (If-None-Match,
 //     If-Modified-Since): a 304, or the same bytes again, extends the set's
 //     freshness without parsing anything.
-//   - Unknown kid: a lookup for a kid the fresh set lacks starts a fetch,
-//     shared by every concurrent lookup, if none started within the last
-//     UnknownKIDCooldown, and otherwise schedules one for the end of the
-//     cooldown. The lookup waits at most MaxWait, and not at all if the
-//     fetch cannot start within MaxWait. A kid the fetch did not find
-//     either is remembered (NegativeCacheSize) and answered at once until
-//     the set changes or MinTTL passes.
+//   - Unknown kid: a lookup for a kid the fresh set lacks joins the fetch
+//     in flight, or starts one if none started within the last
+//     UnknownKIDCooldown, and waits for it at most MaxWait; at most
+//     MaxWaiters lookups wait at once. When the cooldown defers the fetch,
+//     the lookup is answered [ErrKeyNotFound] at once and the fetch is
+//     scheduled for the end of the cooldown. A kid a fetch did not find is
+//     remembered (NegativeCacheSize) for one cooldown, answered at once,
+//     and looked for again by the next fetch.
 //   - Worst case: a flood of distinct random kids costs the provider at
-//     most one request per cooldown (5 s by default), and a key rotated in
-//     during or right after the flood is picked up within one cooldown of
-//     its first token.
+//     most one request per cooldown (5 s by default) and holds no request
+//     open beyond a fetch in flight, and a key rotated in before, during
+//     or right after the flood is picked up within one cooldown of its
+//     first token.
 //   - Outage: a failed fetch never replaces the last good set, nor does a
 //     malformed, empty, oversized or slow one. Retries back off
 //     exponentially with full jitter between RetryMin and RetryMax. Known
@@ -72,9 +74,16 @@ type Cache struct {
 
 	disc discoveryState // refresh goroutine only
 
+	// waiters counts the lookups waiting for a fetch, bounded by
+	// MaxWaiters. Only lookups that miss touch it.
+	waiters atomic.Int64
+	// pending mirrors next != nil, so that a lookup answered from the
+	// negative cache sees without locking that a fetch is scheduled.
+	pending atomic.Bool
+
 	mu        sync.Mutex // guards the schedule below
 	inflight  *cacheCall // the fetch running now
-	next      *cacheCall // a fetch asked for and not started yet
+	next      *cacheCall // a fetch asked for and not started yet; see pending
 	forced    bool       // next was asked for by Ready or Refresh: start it now
 	started   bool       // a fetch has started
 	lastStart time.Time  // when the last fetch started
@@ -84,9 +93,21 @@ type Cache struct {
 	lastErr   error      // the last fetch's error, nil after a success
 	closed    bool
 
-	negMu  sync.Mutex
-	neg    map[uint64]time.Time // hash of an absent kid → when the entry expires
-	negGen uint64               // the snapshot generation neg belongs to
+	// neg is the negative cache: immutable, replaced by the refresh
+	// goroutine (under mu) when a fetch installs a set, read without lock.
+	neg atomic.Pointer[cacheNegative]
+	// deferUntil is, while a fetch is scheduled that the cooldown or the
+	// backoff defers, when it may start (Unix nanoseconds of the Clock);
+	// 0 otherwise. Lookups read it to answer at once without taking mu.
+	deferUntil atomic.Int64
+}
+
+// cacheNegative is the negative cache: kids (hashed, see [Cache.negKey])
+// that a fetch of set generation gen did not find, each with the time its
+// entry expires. It is never modified once published.
+type cacheNegative struct {
+	gen uint64
+	exp map[uint64]time.Time
 }
 
 // cacheSnapshot is one loaded key set. It is never modified once
@@ -145,7 +166,11 @@ func (s *cacheSnapshot) nextPhase() time.Time {
 type cacheCall struct {
 	done   chan struct{} // closed when the fetch finished
 	err    error         // its result, written before done is closed
-	misses []cacheMiss   // lookups waiting for it; guarded by Cache.mu
+	misses []cacheMiss   // lookups it is to settle; guarded by Cache.mu
+	// noCache: asked for by a lookup that missed, Ready or Refresh, so it
+	// asks caches between us and the provider to revalidate. Set under
+	// Cache.mu before the fetch starts.
+	noCache bool
 }
 
 // NewCache validates opts and returns a Cache whose refresh goroutine
@@ -182,7 +207,8 @@ func NewCache(opts CacheOptions) (*Cache, error) {
 // MaxStale: the refresh goroutine moves the set from fresh to stale to
 // unusable at those deadlines. An unknown kid, or
 // an empty or too stale cache, asks for a fetch under the unknown-kid
-// policy described on [Cache] and waits at most MaxWait for it. Errors:
+// policy described on [Cache]: it waits at most MaxWait, and only for a
+// fetch in flight or starting now, else it is answered at once. Errors:
 // [ErrKeyNotFound] when the fresh (or just refreshed) set lacks the key;
 // [ErrKeyAmbiguous]; an [*UnavailableError] when no usable set can be had
 // (nothing loaded, older than MaxStale, or stale with the provider
@@ -206,6 +232,12 @@ func (c *Cache) Key(ctx context.Context, kid string, alg jws.Algorithm) (*Key, e
 }
 
 // keySlow handles a kid the usable set lacks, or the lack of a usable set.
+//
+// It waits only for a fetch in flight or one that starts now, and only
+// while fewer than MaxWaiters lookups wait; otherwise it answers at once
+// and leaves a fetch scheduled. Lookups that hit never come here, so
+// nothing a waiter crosses (Cache.mu, the call's channel, the waiter
+// count) is on the path of a known kid.
 func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Key, error) {
 	var miss cacheMiss
 	if c.cfg.NegativeCacheSize > 0 {
@@ -231,39 +263,67 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 		}
 		fresh := s != nil && now.Before(s.expires) && s.phase.Load() != cachePhaseDead
 		if waited != nil && waited.err == nil && fresh {
-			// The fetch this lookup waited for succeeded without the kid.
-			if miss.hash != 0 {
-				c.negAdd(miss.hash, s.gen, now)
-			}
+			// The fetch this lookup waited for succeeded without the kid
+			// (and remembered it in the negative cache).
 			return nil, cacheLookupError(cacheMissing, kid, alg)
 		}
 		if waited != nil {
 			break // the fetch failed
 		}
 		if fresh && miss.hash != 0 && c.negHas(miss.hash, s.gen, now) {
+			// A fetch less than a cooldown ago did not find the kid. The
+			// kid may have been published since (a token sent before its
+			// key was): make sure the next fetch the cooldown allows runs.
+			c.schedule()
+			if c.onEvent != nil {
+				c.onEvent(Event{Kind: EventNegativeHit, URL: s.url, Keys: len(s.set.keys)})
+			}
 			return nil, ErrKeyNotFound
+		}
+		if d := c.deferUntil.Load(); d != 0 && now.UnixNano() < d {
+			// A fetch is scheduled and the cooldown or backoff defers it:
+			// answer at once, without taking the schedule's lock, which a
+			// flood of unknown kids would otherwise all cross.
+			if c.onEvent != nil {
+				c.onEvent(Event{Kind: EventRefreshDeferred, URL: c.eventURL(s), Wait: time.Duration(d - now.UnixNano())})
+			}
+			break
 		}
 		call, delay, changed := c.demand(now, s, miss)
 		if changed {
 			continue // a fetch installed a new set since s was read: look again
 		}
-		if call == nil || delay > c.cfg.MaxWait {
+		if call == nil {
+			if delay > 0 && c.onEvent != nil {
+				c.onEvent(Event{Kind: EventRefreshDeferred, URL: c.eventURL(s), Wait: delay})
+			}
+			break // closed, or the fetch is deferred: answer at once
+		}
+		if n := c.waiters.Add(1); n > int64(c.cfg.MaxWaiters) {
+			c.waiters.Add(-1)
+			if c.onEvent != nil {
+				c.onEvent(Event{Kind: EventWaitersFull, URL: c.eventURL(s)})
+			}
 			break
 		}
 		t := c.clock.NewTimer(c.cfg.MaxWait)
+		var cancelled bool
 		select {
 		case <-call.done:
 			waited = call
-			t.Stop()
-			continue // look in what the fetch installed
 		case <-t.C():
 		case <-c.ctx.Done():
-			t.Stop()
 		case <-ctx.Done():
-			t.Stop()
+			cancelled = true
+		}
+		t.Stop()
+		c.waiters.Add(-1)
+		if cancelled {
 			return nil, ctx.Err()
 		}
-		break
+		if waited == nil {
+			break
+		}
 	}
 	now := c.clock.Now()
 	if s := c.snap.Load(); s != nil && now.Before(s.expires) && s.phase.Load() != cachePhaseDead {
@@ -272,41 +332,103 @@ func (c *Cache) keySlow(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 	return nil, c.unavailable(now)
 }
 
+// eventURL returns the URL an event of a lookup names: the set's, or the
+// configured one before anything was loaded.
+func (c *Cache) eventURL(s *cacheSnapshot) string {
+	if s != nil {
+		return s.url
+	}
+	if c.cfg.jwksURL != nil {
+		return c.cfg.jwksURL.String()
+	}
+	return c.cfg.discoveryURL.String()
+}
+
 // cacheMiss is a lookup that a fetch is asked to settle: if the fetch
 // succeeds without finding it, it enters the negative cache.
 type cacheMiss struct {
 	hash    uint64 // 0: not to be remembered
 	kidless bool
 	alg     jws.Algorithm
+	// late: the lookup joined a fetch that had already started, which may
+	// have missed a key published just before the lookup. If that fetch
+	// does not find the kid, another is scheduled.
+	late bool
 }
 
-// demand asks for a fetch on behalf of a lookup that missed in s, and
-// returns the call to wait for and how long until it can start: the
-// running fetch, or the next one, which the refresh goroutine starts once
-// the cooldown and backoff allow. changed reports that another set than s
-// is installed by now, so the lookup should look again instead. It returns
-// a nil call after Close.
+// demand asks for a fetch on behalf of a lookup that missed in s. It
+// returns the call the lookup may wait for: the fetch running now, or the
+// next one when the cooldown and backoff let the refresh goroutine start it
+// at once. When they defer it, the fetch is scheduled for the moment they
+// allow, and demand returns a nil call and the delay until then: the lookup
+// does not wait. changed reports that another set than s is installed by
+// now, so the lookup should look again instead. After Close it returns a
+// nil call and a zero delay.
 func (c *Cache) demand(now time.Time, s *cacheSnapshot, miss cacheMiss) (call *cacheCall, delay time.Duration, changed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, 0, false
 	}
-	call = c.inflight
-	if call == nil {
-		if c.snap.Load() != s {
-			return nil, 0, true
-		}
-		if c.next == nil {
-			c.next = &cacheCall{done: make(chan struct{})}
-			c.poke()
-		}
-		call, delay = c.next, c.dueLocked(now).Sub(now)
+	if call = c.inflight; call != nil {
+		miss.late = true
+		c.addMissLocked(call, miss)
+		return call, 0, false
 	}
+	if c.snap.Load() != s {
+		return nil, 0, true
+	}
+	call = c.scheduleLocked()
+	c.addMissLocked(call, miss)
+	if due := c.deferLocked(now); due.After(now) {
+		return nil, due.Sub(now), false
+	}
+	return call, 0, false
+}
+
+// deferLocked returns when the next fetch may start and publishes it in
+// deferUntil if that is later than now.
+func (c *Cache) deferLocked(now time.Time) time.Time {
+	due := c.dueLocked(now)
+	if due.After(now) {
+		c.deferUntil.Store(due.UnixNano())
+	} else {
+		c.deferUntil.Store(0)
+	}
+	return due
+}
+
+// addMissLocked records miss for call to settle, within NegativeCacheSize.
+func (c *Cache) addMissLocked(call *cacheCall, miss cacheMiss) {
 	if miss.hash != 0 && len(call.misses) < c.cfg.NegativeCacheSize {
 		call.misses = append(call.misses, miss)
 	}
-	return call, delay, false
+}
+
+// scheduleLocked returns the next fetch, asking for one (to start as soon
+// as the cooldown and backoff allow) if none is asked for yet. The fetch is
+// one a lookup missed for: it sends Cache-Control: no-cache.
+func (c *Cache) scheduleLocked() *cacheCall {
+	if c.next == nil {
+		c.next = &cacheCall{done: make(chan struct{})}
+		c.pending.Store(true)
+		c.poke()
+	}
+	c.next.noCache = true
+	return c.next
+}
+
+// schedule makes sure a fetch is asked for, without locking when one is.
+func (c *Cache) schedule() {
+	if c.pending.Load() {
+		return
+	}
+	c.mu.Lock()
+	if !c.closed {
+		c.scheduleLocked()
+		c.deferLocked(c.clock.Now())
+	}
+	c.mu.Unlock()
 }
 
 // force asks for a fetch now, for Ready and Refresh, bypassing cooldown and
@@ -320,12 +442,10 @@ func (c *Cache) force() *cacheCall {
 	if c.inflight != nil {
 		return c.inflight
 	}
-	if c.next == nil {
-		c.next = &cacheCall{done: make(chan struct{})}
-	}
+	call := c.scheduleLocked()
 	c.forced = true
 	c.poke()
-	return c.next
+	return call
 }
 
 // poke wakes the refresh goroutine to reconsider its schedule.
@@ -377,6 +497,8 @@ func (c *Cache) loop() {
 				call = &cacheCall{done: make(chan struct{})}
 			}
 			c.next, c.forced = nil, false
+			c.pending.Store(false)
+			c.deferUntil.Store(0)
 			c.inflight = call
 			c.started, c.lastStart = true, now
 			c.mu.Unlock()
@@ -454,7 +576,7 @@ func (c *Cache) run(call *cacheCall) {
 // new snapshot on success. The Event it returns describes a success; its
 // URL is set on failure too.
 func (c *Cache) fetch(call *cacheCall) (Event, error) {
-	url, err := c.jwksURL()
+	url, err := c.jwksURL(call.noCache)
 	if err != nil {
 		return Event{URL: c.cfg.discoveryURL.String()}, err
 	}
@@ -464,7 +586,7 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	if old != nil && old.url == url {
 		v = old.validators
 	}
-	resp, err := c.get(url, v)
+	resp, err := c.get(url, v, call.noCache)
 	if err != nil {
 		var se *fetchStatusError
 		if errors.As(err, &se) && se.code >= 400 && se.code < 500 {
@@ -536,31 +658,48 @@ func (c *Cache) fetch(call *cacheCall) (Event, error) {
 	return ev, nil
 }
 
-// get downloads u within Timeout.
-func (c *Cache) get(u string, v fetchValidators) (*fetchResponse, error) {
+// get downloads u within Timeout; noCache asks caches on the way to
+// revalidate with the provider.
+func (c *Cache) get(u string, v fetchValidators, noCache bool) (*fetchResponse, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.Timeout)
 	defer cancel()
-	return fetchDoc(ctx, c.client, u, v, c.cfg.MaxBodySize)
+	return fetchDoc(ctx, c.client, u, v, c.cfg.MaxBodySize, noCache)
 }
 
 // install publishes a snapshot fresh for ttl from now. The lookups waiting
 // for call whose kid the set lacks enter the negative cache first, so that
-// no lookup sees the new set without them.
+// no lookup sees the new set without them. If one of them joined call
+// after it had started, the set may predate that kid's key: another fetch
+// is scheduled for the end of the cooldown.
 func (c *Cache) install(call *cacheCall, set *cacheSet, gen uint64, url string, v fetchValidators, sum [sha256.Size]byte, now time.Time, ttl time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	for _, m := range call.misses {
-		if m.kidless {
-			if _, r := set.lookup("", m.alg); r != cacheMissing {
+	var absent []uint64
+	followUp := false
+	if len(call.misses) > 0 {
+		inSet := make(map[uint64]bool, len(set.byKID))
+		for kid := range set.byKID {
+			inSet[c.negKey(kid, 0)] = true
+		}
+		for _, m := range call.misses {
+			if m.kidless {
+				if _, r := set.lookup("", m.alg); r != cacheMissing {
+					continue
+				}
+			} else if inSet[m.hash] {
 				continue
 			}
-		} else if c.negInSet(set, m.hash) {
-			continue
+			absent = append(absent, m.hash)
+			followUp = followUp || m.late
 		}
-		c.negAdd(m.hash, gen, now)
+	}
+	c.negUpdateLocked(gen, now, absent)
+	if followUp {
+		c.scheduleLocked()
+		c.deferLocked(now)
 	}
 	expires := now.Add(ttl)
 	c.snap.Store(&cacheSnapshot{
@@ -660,48 +799,47 @@ func (c *Cache) negKey(kid string, alg jws.Algorithm) uint64 {
 	return h.Sum64()
 }
 
-// negInSet reports whether a kid of set hashes to h.
-func (c *Cache) negInSet(set *cacheSet, h uint64) bool {
-	for kid := range set.byKID {
-		if c.negKey(kid, 0) == h {
-			return true
-		}
-	}
-	return false
-}
-
-// negHas reports whether key was missed by a refresh of set generation
-// gen less than MinTTL ago.
+// negHas reports whether key was missed by a fetch of set generation gen
+// less than one UnknownKIDCooldown ago. It takes no lock.
 func (c *Cache) negHas(key, gen uint64, now time.Time) bool {
-	c.negMu.Lock()
-	defer c.negMu.Unlock()
-	if c.negGen != gen {
+	n := c.neg.Load()
+	if n == nil || n.gen != gen {
 		return false
 	}
-	exp, ok := c.neg[key]
+	exp, ok := n.exp[key]
 	return ok && now.Before(exp)
 }
 
-// negAdd remembers that a refresh of set generation gen did not find key.
-// Entries of older generations are dropped; when full, expired entries are
-// purged and, if none were, the key is not remembered.
-func (c *Cache) negAdd(key, gen uint64, now time.Time) {
-	c.negMu.Lock()
-	defer c.negMu.Unlock()
-	if c.negGen != gen || c.neg == nil {
-		c.neg, c.negGen = make(map[uint64]time.Time), gen
+// negUpdateLocked publishes the negative cache after a fetch of set
+// generation gen, made at fetched, did not find the keys absent. Each is
+// remembered for one UnknownKIDCooldown from the fetch, no longer, so that
+// a kid looked up before its key was published is looked for again by the
+// next fetch the cooldown allows. Entries of other generations and expired
+// ones are dropped; keys beyond NegativeCacheSize are not remembered. The
+// caller holds mu.
+func (c *Cache) negUpdateLocked(gen uint64, fetched time.Time, absent []uint64) {
+	now := c.clock.Now()
+	old := c.neg.Load()
+	if old != nil && old.gen == gen && len(absent) == 0 {
+		return // nothing to add; expired entries are ignored by negHas
 	}
-	if len(c.neg) >= c.cfg.NegativeCacheSize {
-		for k, exp := range c.neg {
-			if !now.Before(exp) {
-				delete(c.neg, k)
+	m := make(map[uint64]time.Time, len(absent))
+	if old != nil && old.gen == gen {
+		for k, exp := range old.exp {
+			if now.Before(exp) {
+				m[k] = exp
 			}
 		}
-		if len(c.neg) >= c.cfg.NegativeCacheSize {
-			return
+	}
+	if exp := fetched.Add(c.cfg.UnknownKIDCooldown); now.Before(exp) {
+		for _, k := range absent {
+			if len(m) >= c.cfg.NegativeCacheSize {
+				break
+			}
+			m[k] = exp
 		}
 	}
-	c.neg[key] = now.Add(c.cfg.MinTTL)
+	c.neg.Store(&cacheNegative{gen: gen, exp: m})
 }
 
 // Ready returns nil once the cache holds a usable key set. If it holds
@@ -781,6 +919,8 @@ func (c *Cache) Close() error {
 			c.next.err = ErrClosed
 			close(c.next.done)
 			c.next = nil
+			c.pending.Store(false)
+			c.deferUntil.Store(0)
 		}
 		c.mu.Unlock()
 		if c.own != nil {

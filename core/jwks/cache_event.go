@@ -26,6 +26,22 @@ const (
 	// within MaxStale, because refreshes are failing. Reported once per
 	// lookup, from the request path.
 	EventStaleServed
+	// EventRefreshDeferred: a lookup of a kid the set lacks was answered
+	// at once (ErrKeyNotFound, or ErrKeysUnavailable without a usable
+	// set) because the cooldown or the retry backoff defers the next
+	// fetch; that fetch is scheduled, Wait from now. Reported once per
+	// lookup, from the request path: under a flood of unknown kids, most
+	// lookups report it.
+	EventRefreshDeferred
+	// EventWaitersFull: a lookup that could have waited for a fetch was
+	// answered at once because MaxWaiters lookups were waiting already.
+	// Reported once per lookup, from the request path.
+	EventWaitersFull
+	// EventNegativeHit: a lookup was answered ErrKeyNotFound at once
+	// because a fetch less than one UnknownKIDCooldown ago did not find its
+	// kid (the negative cache); the next fetch the cooldown allows is
+	// scheduled. Reported once per lookup, from the request path.
+	EventNegativeHit
 )
 
 // String returns the kind's name, such as "fetched".
@@ -41,6 +57,12 @@ func (k EventKind) String() string {
 		return "key_skipped"
 	case EventStaleServed:
 		return "stale_served"
+	case EventRefreshDeferred:
+		return "refresh_deferred"
+	case EventWaitersFull:
+		return "waiters_full"
+	case EventNegativeHit:
+		return "negative_hit"
 	}
 	return "unknown"
 }
@@ -66,4 +88,7 @@ type Event struct {
 	Duration time.Duration
 	// Age is, for EventStaleServed, how long ago the set expired.
 	Age time.Duration
+	// Wait is, for EventRefreshDeferred, how long until the scheduled
+	// fetch may start.
+	Wait time.Duration
 }

@@ -136,6 +136,7 @@ type testIdP struct {
 	jwksURI     string // the discovery document's jwks_uri; default: <URL>/jwks
 	discHeader  http.Header
 	requestLog  []time.Time   // fake time of each JWKS request
+	cacheCtl    []string      // the Cache-Control header of each JWKS request
 	arrived     chan struct{} // receives on each JWKS request, when non-nil
 	hangRelease chan struct{}
 	route       func(w http.ResponseWriter, r *http.Request) bool // answers first when set
@@ -191,6 +192,14 @@ func (idp *testIdP) configure(f func(idp *testIdP)) {
 	f(idp)
 }
 
+// cacheControls returns the Cache-Control header of each JWKS request so
+// far ("" when absent).
+func (idp *testIdP) cacheControls() []string {
+	idp.mu.Lock()
+	defer idp.mu.Unlock()
+	return append([]string(nil), idp.cacheCtl...)
+}
+
 // requests returns the fake times of the JWKS requests so far.
 func (idp *testIdP) requests() []time.Time {
 	idp.mu.Lock()
@@ -240,6 +249,7 @@ func (idp *testIdP) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	if idp.clk != nil {
 		idp.requestLog = append(idp.requestLog, idp.clk.Now())
 	}
+	idp.cacheCtl = append(idp.cacheCtl, r.Header.Get("Cache-Control"))
 	body, f, etagOn, lastMod, arrived := idp.body, idp.fault, idp.etag, idp.lastMod, idp.arrived
 	for k, v := range idp.header {
 		w.Header()[k] = v
@@ -344,15 +354,18 @@ func hashBytes(b []byte) uint64 {
 
 // events records what a Cache reports through OnEvent.
 type events struct {
-	ch     chan jwks.Event // every event but EventStaleServed
-	counts [8]atomic.Int64
+	ch     chan jwks.Event // every event but those of the request path
+	counts [16]atomic.Int64
 }
 
 func newEvents() *events { return &events{ch: make(chan jwks.Event, 100000)} }
 
 func (e *events) hook(ev jwks.Event) {
 	e.counts[ev.Kind].Add(1)
-	if ev.Kind != jwks.EventStaleServed {
+	switch ev.Kind {
+	case jwks.EventStaleServed, jwks.EventRefreshDeferred, jwks.EventWaitersFull, jwks.EventNegativeHit:
+		// reported by lookups: counted only
+	default:
 		e.ch <- ev
 	}
 }

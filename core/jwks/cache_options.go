@@ -22,6 +22,7 @@ const (
 	defaultJitter             = time.Minute
 	defaultUnknownKIDCooldown = 5 * time.Second
 	defaultMaxWait            = 2 * time.Second
+	defaultMaxWaiters         = 256
 	defaultNegativeCacheSize  = 1024
 	defaultMaxStale           = 24 * time.Hour
 	defaultRetryMin           = 5 * time.Second
@@ -68,16 +69,17 @@ type CacheOptions struct {
 	// first stale serve of a key set. Default: silent.
 	Logger *slog.Logger
 
-	// OnEvent, when set, is called on every fetch outcome, skipped key and
-	// stale serve: the place for metrics. It is called synchronously, from
-	// the refresh goroutine or (EventStaleServed) from the request path,
-	// so it must be fast and must not call back into the Cache.
+	// OnEvent, when set, is called on every fetch outcome, skipped key,
+	// stale serve and unknown kid answered without a fetch: the place for
+	// metrics (see [EventKind]). It is called synchronously, from the
+	// refresh goroutine or (EventStaleServed, EventRefreshDeferred,
+	// EventWaitersFull, EventNegativeHit) from the request path, so it
+	// must be fast and must not call back into the Cache.
 	OnEvent func(Event)
 
 	// MinTTL is the shortest time a fetched set counts as fresh, whatever
 	// the provider's Cache-Control says (max-age below it, no-cache,
-	// no-store). It also bounds how long a kid a refresh did not find is
-	// answered from the negative cache. Default: 1 minute.
+	// no-store). Default: 1 minute.
 	MinTTL time.Duration
 
 	// MaxTTL is the longest time a fetched set counts as fresh, however
@@ -104,22 +106,39 @@ type CacheOptions struct {
 	// UnknownKIDCooldown is the shortest interval between two fetches the
 	// cache starts by itself: after a token with an unknown kid, a
 	// scheduled refresh or a retry. A token with an unknown kid starts a
-	// fetch at once if the last one started a cooldown ago, and otherwise
-	// schedules one for the end of the cooldown. So the provider sees at
-	// most one request per cooldown however many unknown kids arrive, and
-	// a real rotation is picked up within one cooldown. Default: 5 s.
+	// fetch at once if the last one started a cooldown ago and waits for
+	// it (MaxWait, MaxWaiters); otherwise it is answered [ErrKeyNotFound]
+	// at once and a fetch is scheduled for the end of the cooldown. So
+	// the provider sees at most one request per cooldown however many
+	// unknown kids arrive, no request is held while the cooldown runs,
+	// and a real rotation is picked up within one cooldown of its first
+	// token (tokens with the new kid inside that cooldown get 401 and
+	// clients retry). Default: 5 s.
 	UnknownKIDCooldown time.Duration
 
-	// MaxWait is the longest a lookup waits for a fetch: for an unknown
-	// kid, or when nothing is loaded yet. A lookup whose fetch cannot
-	// start within MaxWait does not wait at all. Default: 2 s.
+	// MaxWait is the longest a lookup waits for a fetch: one in flight,
+	// or one it starts because the cooldown allows, for an unknown kid or
+	// when nothing is loaded yet. A lookup whose fetch the cooldown or the
+	// retry backoff defers does not wait at all. Default: 2 s.
 	MaxWait time.Duration
 
+	// MaxWaiters bounds the lookups waiting for a fetch at once; a lookup
+	// beyond it is answered at once, as if the fetch could not start
+	// ([ErrKeyNotFound] with a fresh set, [ErrKeysUnavailable] without a
+	// usable one). It bounds the requests an unknown-kid flood can hold
+	// open while a fetch is slow or hangs, and how many a fetch releases
+	// at once. Default: 256 (a rotation's first tokens arriving at
+	// 1,000 req/s during a 250 ms fetch). Negative: no lookup waits;
+	// [Cache.Ready] and [Cache.Refresh] still do.
+	MaxWaiters int
+
 	// NegativeCacheSize bounds the kids remembered as absent after a
-	// refresh did not find them; those are answered [ErrKeyNotFound] at
-	// once, without waiting and without another fetch, until the key set
-	// changes or MinTTL passes. Default: 1024. Negative: no negative
-	// cache.
+	// fetch did not find them. Each is remembered for one
+	// UnknownKIDCooldown from that fetch, and only while the key set is
+	// unchanged: a lookup for it is answered [ErrKeyNotFound] at once,
+	// without waiting, and the next fetch the cooldown allows is
+	// scheduled, so a kid used before its key was published is accepted
+	// within one cooldown. Default: 1024. Negative: no negative cache.
 	NegativeCacheSize int
 
 	// MaxStale is how long the last good set keeps serving known kids
@@ -145,8 +164,21 @@ type CacheOptions struct {
 	Timeout time.Duration
 
 	// InsecureAllowHTTP allows plain http URLs to any host, for tests and
-	// private networks. Loopback hosts are allowed over http without it.
+	// private networks. Without it, a configured URL or Issuer may use
+	// http to a loopback host; a jwks_uri found through discovery may use
+	// http only when the Issuer itself is a loopback host, so that a
+	// provider's discovery document cannot send the key fetch to a plain
+	// http service on our own machine.
 	InsecureAllowHTTP bool
+
+	// StrictJWKSURIOrigin requires the jwks_uri found through discovery
+	// to have the Issuer's origin (scheme, host and port); another origin
+	// fails discovery with [ErrJWKSURIOrigin]. Default: off, since some
+	// providers serve keys from another host (Google:
+	// www.googleapis.com for accounts.google.com). Turn it on when your
+	// provider serves both from one origin: a tampered discovery document
+	// can then not point the key fetch elsewhere.
+	StrictJWKSURIOrigin bool
 }
 
 // cacheConfig is CacheOptions with the defaults filled in.
@@ -154,6 +186,9 @@ type cacheConfig struct {
 	CacheOptions
 	jwksURL      *url.URL // URL mode
 	discoveryURL *url.URL // Issuer mode
+	// issuerLoopback: the Issuer's host is a loopback address, so a
+	// discovered jwks_uri may use http to a loopback host.
+	issuerLoopback bool
 }
 
 // cacheDefault returns v, or def when v is zero.
@@ -181,6 +216,9 @@ func cacheConfigure(o CacheOptions) (*cacheConfig, error) {
 			errs = append(errs, fmt.Errorf("jwks: Issuer: %w", err))
 		}
 		c.discoveryURL = u
+		if u != nil {
+			c.issuerLoopback = fetchIsLoopback(u.Hostname())
+		}
 	default:
 		u, err := fetchParseURL(o.URL, o.InsecureAllowHTTP)
 		if err != nil {
@@ -216,6 +254,10 @@ func cacheConfigure(o CacheOptions) (*cacheConfig, error) {
 	c.UnknownKIDCooldown = cacheDefault(o.UnknownKIDCooldown, defaultUnknownKIDCooldown)
 	c.MaxWait = cacheDefault(o.MaxWait, defaultMaxWait)
 	c.NegativeCacheSize = cacheDefault(o.NegativeCacheSize, defaultNegativeCacheSize)
+	c.MaxWaiters = cacheDefault(o.MaxWaiters, defaultMaxWaiters)
+	if c.MaxWaiters < 0 {
+		c.MaxWaiters = 0
+	}
 	c.MaxStale = cacheDefault(o.MaxStale, defaultMaxStale)
 	c.RetryMin = cacheDefault(o.RetryMin, defaultRetryMin)
 	c.RetryMax = cacheDefault(o.RetryMax, defaultRetryMax)

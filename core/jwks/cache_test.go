@@ -65,12 +65,17 @@ func TestCacheRotation(t *testing.T) {
 	}
 }
 
-// 1,000 concurrent lookups of one unknown kid make exactly one request,
-// and the negative cache answers the same kid afterwards without any.
+// 1,000 concurrent lookups of one unknown kid make exactly one request.
+// Repeating the kid within the cooldown is answered from the negative
+// cache, at once; the next fetch the cooldown allows looks for it again,
+// and then nothing more happens.
 func TestCacheUnknownKIDConcurrent(t *testing.T) {
 	clk := jwkstest.NewClock(testStart)
 	idp := newIdP(t, clk, newECKey(t, "a"))
-	tc := newTestCache(t, idp, func(o *jwks.CacheOptions) { o.MaxWait = 2 * time.Second })
+	tc := newTestCache(t, idp, func(o *jwks.CacheOptions) {
+		o.MaxWait = 2 * time.Second
+		o.MaxWaiters = 1000
+	})
 	tc.ready()
 	tc.quiet(cooldown) // the cooldown since the first fetch has passed
 	before := idp.jwksRequests.Load()
@@ -97,16 +102,30 @@ func TestCacheUnknownKIDConcurrent(t *testing.T) {
 	if n := idp.jwksRequests.Load() - before; n != 1 {
 		t.Fatalf("1000 concurrent lookups made %d requests, want 1", n)
 	}
+	if n := tc.ev.count(jwks.EventWaitersFull); n != 0 {
+		t.Fatalf("%d lookups refused a wait with MaxWaiters 1000", n)
+	}
 	tc.ev.want(t, jwks.EventNotModified)
 	tc.park()
 
-	// Even a cooldown later, the negative cache answers the kid: no fetch
-	// is asked for, none happens.
-	tc.quiet(cooldown)
+	// Within the cooldown, the negative cache answers the kid.
+	hits := tc.ev.count(jwks.EventNegativeHit) // lookups of the first round that came after the fetch
 	lookups()
-	tc.quiet(cooldown)
+	if n := tc.ev.count(jwks.EventNegativeHit) - hits; n != 1000 {
+		t.Fatalf("%d negative-cache answers, want 1000", n)
+	}
 	if n := idp.jwksRequests.Load() - before; n != 1 {
-		t.Fatalf("repeating the unknown kid made %d more requests, want 0", n-1)
+		t.Fatalf("repeating the unknown kid within the cooldown made %d more requests, want 0", n-1)
+	}
+	// At the end of the cooldown one fetch looks for it again (it may have
+	// been published since); after that, nothing.
+	if ev := tc.fetchAfter(cooldown); ev.Kind != jwks.EventNotModified {
+		t.Fatalf("fetch at the end of the cooldown: %+v", ev)
+	}
+	tc.quiet(cooldown)
+	tc.quiet(time.Minute)
+	if n := idp.jwksRequests.Load() - before; n != 2 {
+		t.Fatalf("%d requests, want 2", n)
 	}
 }
 
@@ -835,9 +854,10 @@ func TestCacheRefresh(t *testing.T) {
 	tc.mustKey("b")
 }
 
-// The negative cache holds at most NegativeCacheSize kids, each for at most
-// MinTTL and only while the set is unchanged; a remembered kid is answered
-// without asking for a fetch.
+// The negative cache holds at most NegativeCacheSize kids, each for one
+// cooldown from the fetch that missed it and only while the set is
+// unchanged; a remembered kid is answered at once and the next fetch the
+// cooldown allows is scheduled, to look for it again.
 func TestCacheNegativeCache(t *testing.T) {
 	clk := jwkstest.NewClock(testStart)
 	a := newECKey(t, "a")
@@ -847,43 +867,77 @@ func TestCacheNegativeCache(t *testing.T) {
 		o.NegativeCacheSize = 2
 	})
 	tc.ready()
-	tc.quiet(cooldown)
+	tc.quiet(cooldown) // 0:05
 	miss := func(kid string) {
 		t.Helper()
 		_, err := tc.key(kid)
 		wantErr(t, err, jwks.ErrKeyNotFound)
 	}
-	miss("k1") // waits for a fetch at once, which does not find it
+	counts := func(negative, deferred int64) {
+		t.Helper()
+		if n := tc.ev.count(jwks.EventNegativeHit); n != negative {
+			t.Fatalf("%d negative-cache answers, want %d", n, negative)
+		}
+		if n := tc.ev.count(jwks.EventRefreshDeferred); n != deferred {
+			t.Fatalf("%d deferred lookups, want %d", n, deferred)
+		}
+	}
+
+	// k1 starts a fetch (the cooldown has passed), which the server holds
+	// until k2 and k3 have joined it.
+	hold := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	idp.configure(func(idp *testIdP) {
+		idp.route = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == "/jwks" {
+				arrived <- struct{}{}
+				<-hold
+			}
+			return false
+		}
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { miss("k1") })
+	<-arrived
+	for i, kid := range []string{"k2", "k3"} {
+		wg.Go(func() { miss(kid) })
+		if !clk.WaitForTimers(i+2, 10*time.Second) { // their MaxWait timers
+			t.Fatalf("%s is not waiting for the fetch", kid)
+		}
+	}
+	idp.configure(func(idp *testIdP) { idp.route = nil })
+	close(hold)
+	wg.Wait()
 	tc.ev.want(t, jwks.EventNotModified)
 	tc.park()
-	miss("k2") // within the cooldown: a fetch is scheduled for its end
+	// k1 and k2 are remembered until 0:10; k3 did not fit.
+	miss("k1")
+	miss("k2")
+	counts(2, 0)
 	miss("k3")
+	counts(2, 1)
+	if n := tc.requests(); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
+	}
+	// The next fetch looks for them again, at the end of the cooldown;
+	// their entries end with it.
+	tc.fetchAfter(cooldown) // 0:10
+	miss("k1")
+	counts(2, 2)
+	// k1 asked for the fetch at 0:15, which remembers it until 0:20.
 	tc.fetchAfter(cooldown)
-	// k1 and k2 are remembered; k3 did not fit.
 	miss("k1")
-	miss("k2")
-	tc.quiet(cooldown)
-	miss("k3") // the cooldown has passed: a fetch at once
-	tc.ev.want(t, jwks.EventNotModified)
-	tc.park()
-	// k1 was remembered at 0:05 and expires at 1:05, after MinTTL; k2 at
-	// 1:10.
-	tc.quiet(testStart.Add(66 * time.Second).Sub(clk.Now()))
-	miss("k2")
-	tc.quiet(0)
-	miss("k1")
-	tc.ev.want(t, jwks.EventNotModified)
-	tc.park()
-	// A change of the key set forgets every kid.
-	miss("k1")
-	tc.quiet(0)
+	counts(3, 2)
+
+	// A change of the key set forgets every kid at once.
 	idp.setKeys(a, newECKey(t, "new"))
-	miss("other")
-	if ev := tc.fetchAfter(cooldown); ev.Added != 1 {
+	if err := tc.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ev := tc.ev.want(t, jwks.EventFetched); ev.Added != 1 {
 		t.Fatalf("rotation: %+v", ev)
 	}
+	tc.park()
 	miss("k1")
-	if ev := tc.fetchAfter(cooldown); ev.Kind != jwks.EventNotModified {
-		t.Fatalf("k1 after the set changed: %+v", ev)
-	}
+	counts(3, 3)
 }

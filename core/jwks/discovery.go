@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -26,7 +27,7 @@ type discoveryDoc struct {
 // discovery found, running discovery when its cached result has expired.
 // When discovery fails but an earlier run found a URL, that URL is used
 // and the failure is only reported.
-func (c *Cache) jwksURL() (string, error) {
+func (c *Cache) jwksURL(noCache bool) (string, error) {
 	if c.cfg.jwksURL != nil {
 		return c.cfg.jwksURL.String(), nil
 	}
@@ -35,7 +36,7 @@ func (c *Cache) jwksURL() (string, error) {
 	if d.jwksURL != "" && now.Before(d.expires) {
 		return d.jwksURL, nil
 	}
-	err := c.discover()
+	err := c.discover(noCache)
 	if err == nil {
 		return d.jwksURL, nil
 	}
@@ -49,13 +50,13 @@ func (c *Cache) jwksURL() (string, error) {
 
 // discover fetches the discovery document, within Timeout, and records its
 // jwks_uri. Errors wrap [ErrDiscovery].
-func (c *Cache) discover() error {
+func (c *Cache) discover(noCache bool) error {
 	d := &c.disc
 	v := d.validators
 	if d.jwksURL == "" {
 		v = fetchValidators{}
 	}
-	resp, err := c.get(c.cfg.discoveryURL.String(), v)
+	resp, err := c.get(c.cfg.discoveryURL.String(), v, noCache)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
@@ -79,7 +80,7 @@ func (c *Cache) discover() error {
 	if err != nil {
 		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
 	}
-	if err := fetchCheckURL(u, c.cfg.InsecureAllowHTTP); err != nil {
+	if err := c.checkJWKSURI(u); err != nil {
 		return fmt.Errorf("%w: jwks_uri: %w", ErrDiscovery, err)
 	}
 	if d.jwksURL != "" && d.jwksURL != u.String() {
@@ -94,3 +95,23 @@ func (c *Cache) discover() error {
 // discoveryInvalidate makes the next fetch run discovery again, after the
 // JWKS URL answered as if it had moved.
 func (c *Cache) discoveryInvalidate() { c.disc.expires = time.Time{} }
+
+// checkJWKSURI applies the rules for a jwks_uri taken from the discovery
+// document, which the provider (or whoever altered the document) chose:
+// https; http only with InsecureAllowHTTP, or to a loopback host when the
+// Issuer itself is a loopback host; with StrictJWKSURIOrigin, the Issuer's
+// origin.
+func (c *Cache) checkJWKSURI(u *url.URL) error {
+	if err := fetchCheckURL(u, c.cfg.InsecureAllowHTTP); err != nil {
+		return err
+	}
+	if strings.EqualFold(u.Scheme, "http") && !c.cfg.InsecureAllowHTTP && !c.cfg.issuerLoopback {
+		return fmt.Errorf("%w: %.128q is http and the issuer is not a loopback host (set InsecureAllowHTTP to allow it)", ErrInsecureURL, u.Redacted())
+	}
+	if c.cfg.StrictJWKSURIOrigin {
+		if got, want := fetchOrigin(u), fetchOrigin(c.cfg.discoveryURL); got != want {
+			return fmt.Errorf("%w: %.128q is not on %s", ErrJWKSURIOrigin, got, want)
+		}
+	}
+	return nil
+}

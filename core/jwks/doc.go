@@ -10,7 +10,8 @@
 // [NewCache] returns a [*Cache] that fetches the key set in the background
 // and keeps it fresh: Cache-Control honoured within bounds, refresh ahead
 // of expiry with jitter, conditional requests, a rate-limited refresh on an
-// unknown kid shared by concurrent lookups, a negative cache, the last good
+// unknown kid shared by concurrent lookups that never holds a lookup for a
+// fetch the cooldown defers, a negative cache, the last good
 // set served through an outage up to a bound, and jittered exponential
 // backoff. A lookup of a known key takes no lock and allocates nothing.
 // See [Cache] for the behaviour and the worst case it guarantees, and
@@ -36,7 +37,7 @@
 // fault: 401) or with an [*UnavailableError] matching [ErrKeysUnavailable]
 // (no key can be had right now: 503 with Retry-After). Fetches fail with
 // errors wrapping [ErrFetch], [ErrDiscovery], [ErrInvalidKeySet],
-// [ErrInsecureURL] or [ErrCrossOriginRedirect].
+// [ErrInsecureURL], [ErrJWKSURIOrigin] or [ErrCrossOriginRedirect].
 //
 // The package also serves keys: a JWKS http.Handler for the publishing
 // side lives beside the cache.

@@ -39,13 +39,21 @@ var (
 // [*UnavailableError] when a lookup fails because of them.
 var (
 	// ErrInsecureURL means a discovery or JWKS URL is not https, and is
-	// neither a loopback address nor allowed by InsecureAllowHTTP.
+	// neither a loopback address nor allowed by InsecureAllowHTTP. A
+	// jwks_uri found through discovery may use http to a loopback address
+	// only when the issuer is a loopback address too.
 	ErrInsecureURL = errors.New("jwks: insecure URL")
 
 	// ErrDiscovery means the OpenID Connect discovery document could not
 	// be fetched or is invalid: its issuer differs from the configured one,
 	// or its jwks_uri is missing or not allowed.
 	ErrDiscovery = errors.New("jwks: OpenID Connect discovery failed")
+
+	// ErrJWKSURIOrigin means the jwks_uri of the discovery document is on
+	// another origin (scheme, host, port) than the issuer, which
+	// CacheOptions.StrictJWKSURIOrigin refuses. It comes wrapped in
+	// [ErrDiscovery].
+	ErrJWKSURIOrigin = errors.New("jwks: jwks_uri on another origin than the issuer")
 
 	// ErrFetch means a document could not be downloaded: a network error, a
 	// timeout, a status other than 200 or 304, or a body larger than

@@ -131,13 +131,19 @@ func (e *fetchStatusError) Error() string {
 }
 
 // fetchDoc GETs u, conditionally when v holds validators, reading at most
-// maxBody bytes. Errors wrap [ErrFetch].
-func fetchDoc(ctx context.Context, client *http.Client, u string, v fetchValidators, maxBody int64) (*fetchResponse, error) {
+// maxBody bytes. With noCache the request carries Cache-Control: no-cache
+// (RFC 9111 §5.2.1.4), so that a cache between us and the provider
+// revalidates rather than hand back the set we are looking past. Errors
+// wrap [ErrFetch].
+func fetchDoc(ctx context.Context, client *http.Client, u string, v fetchValidators, maxBody int64, noCache bool) (*fetchResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFetch, err)
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
+	if noCache {
+		req.Header.Set("Cache-Control", "no-cache")
+	}
 	if v.etag != "" {
 		req.Header.Set("If-None-Match", v.etag)
 	}
