@@ -108,6 +108,20 @@ template:
 	@test -n "$(DIR)" || { echo "usage: make template FRAMEWORK=gin DIR=../my-api [MODULE=example.com/my-api]" >&2; exit 2; }
 	cd examples/template && GOWORK=off $(GO) run . -framework $(FRAMEWORK) -dir $(abspath $(DIR)) -repo $(CURDIR) $(if $(MODULE),-module $(MODULE))
 
+## interop: the example apps against real OpenID providers (npm oidc-provider
+## over HTTPS with a test CA); needs Node.js >= 20 and npm (see interop/).
+.PHONY: interop e2e
+INTEROP_TIMEOUT ?= 10m
+interop:
+	interop/setup.sh
+	cd interop && $(GO) vet -tags interop ./... && $(GO) test -tags interop -count=1 -timeout $(INTEROP_TIMEOUT) -run '^TestProvider$$' -v ./...
+
+## e2e: Chromium (Debian's, installed with apt-get if /usr/bin/chromium is
+## absent; needs root then) calls every example app from another origin.
+e2e:
+	interop/setup.sh browser
+	cd interop && $(GO) test -tags interop -count=1 -timeout $(INTEROP_TIMEOUT) -run '^TestBrowser$$' -v ./...
+
 ## Benchmarks module (benchmarks/): jwksauth beside the floor and the peers.
 BENCHSTAT := $(TOOLS)/benchstat
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da

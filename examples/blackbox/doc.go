@@ -7,7 +7,8 @@
 //   - Settings come from the environment: ISSUER_URL (one issuer URL or
 //     several separated by commas), AUDIENCE (one or several, comma-separated),
 //     ADDR (default 127.0.0.1:8080), CORS_ORIGINS (comma-separated allowed
-//     origins), TOKEN_TYPE (an optional required typ header) and DEV_ISSUER.
+//     origins), CORS_CREDENTIALS (1: those origins may send credentials),
+//     TOKEN_TYPE (an optional required typ header) and DEV_ISSUER.
 //     An invalid setting is a message on stderr and exit status 2.
 //   - The app prints "listening on http://HOST:PORT" on stdout once it
 //     accepts connections, so that ADDR=127.0.0.1:0 works.

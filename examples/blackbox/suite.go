@@ -86,6 +86,8 @@ func runSettings(t *testing.T, start Starter) {
 		{"issuer twice", map[string]string{"ISSUER_URL": "https://idp.example.com,https://idp.example.com", "AUDIENCE": Audience}, []string{"twice"}},
 		{"bad CORS origin", map[string]string{"ISSUER_URL": "https://idp.example.com", "AUDIENCE": Audience, "CORS_ORIGINS": "https://app.example.com/"}, []string{"CORS_ORIGINS"}},
 		{"CORS star and more", map[string]string{"ISSUER_URL": "https://idp.example.com", "AUDIENCE": Audience, "CORS_ORIGINS": "*,https://app.example.com"}, []string{"CORS_ORIGINS"}},
+		{"CORS credentials without origins", map[string]string{"ISSUER_URL": "https://idp.example.com", "AUDIENCE": Audience, "CORS_CREDENTIALS": "1"}, []string{"CORS_CREDENTIALS"}},
+		{"CORS credentials not a boolean", map[string]string{"ISSUER_URL": "https://idp.example.com", "AUDIENCE": Audience, "CORS_ORIGINS": allowedOrigin, "CORS_CREDENTIALS": "yes"}, []string{"CORS_CREDENTIALS"}},
 		{"bad ADDR", map[string]string{"ISSUER_URL": "https://idp.example.com", "AUDIENCE": Audience, "ADDR": "localhost"}, []string{"ADDR"}},
 		{"bad DEV_ISSUER", map[string]string{"DEV_ISSUER": "maybe"}, []string{"DEV_ISSUER"}},
 	}

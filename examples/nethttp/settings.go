@@ -28,7 +28,7 @@ type settings struct {
 	Issuers   []string    // ISSUER_URL: issuer URLs, comma-separated
 	Audiences []string    // AUDIENCE: accepted audiences, comma-separated
 	TokenType string      // TOKEN_TYPE: required typ header, e.g. at+jwt; default: not checked
-	CORS      cors.Policy // CORS_ORIGINS: allowed browser origins, comma-separated; default: no CORS
+	CORS      cors.Policy // CORS_ORIGINS: allowed browser origins, comma-separated; default: no CORS. CORS_CREDENTIALS=1: they may send credentials; default: off
 	Dev       bool        // DEV_ISSUER: run a development issuer on loopback
 }
 
@@ -40,6 +40,7 @@ const usage = `Settings (environment variables):
   AUDIENCE      accepted audience(s) of the tokens, comma-separated (required with ISSUER_URL)
   ADDR          listen address (default 127.0.0.1:8080)
   CORS_ORIGINS  allowed browser origins, comma-separated, e.g. https://app.example.com,https://*.example.com
+  CORS_CREDENTIALS=1  let those origins send credentialed requests (cookies, TLS client certificates); default off
   TOKEN_TYPE    required "typ" header of the tokens, e.g. at+jwt (default: not checked)
   DEV_ISSUER=1  instead of ISSUER_URL: start a development issuer on loopback and print curl commands
                 (development build only: go run -tags dev . or make demo)`
@@ -89,8 +90,18 @@ func loadSettings(getenv func(string) string) (settings, error) {
 			}
 		}
 	}
+	if getenv("CORS_CREDENTIALS") != "" && len(splitList(getenv("CORS_ORIGINS"))) == 0 {
+		return s, fmt.Errorf("%w: CORS_CREDENTIALS is set without CORS_ORIGINS: name the origins that may send credentials", errSettings)
+	}
 	if origins := splitList(getenv("CORS_ORIGINS")); len(origins) > 0 {
 		s.CORS = cors.Policy{AllowedOrigins: origins}
+		if v := getenv("CORS_CREDENTIALS"); v != "" {
+			allow, err := strconv.ParseBool(v)
+			if err != nil {
+				return s, fmt.Errorf("%w: CORS_CREDENTIALS=%q: want 1 or 0", errSettings, v)
+			}
+			s.CORS.AllowCredentials = allow
+		}
 		if err := s.CORS.Validate(); err != nil {
 			return s, fmt.Errorf("%w: CORS_ORIGINS: %w", errSettings, err)
 		}
