@@ -24,11 +24,13 @@ all: lint test
 modules:
 	@printf '%s\n' $(MODULES)
 
-## test: every module's tests with the race detector.
+## test: every module's tests with the race detector, in the development
+## build (-tags dev: the example apps' development issuer; `make lint` tests
+## the production build).
 test:
 	@for m in $(MODULES); do \
-		echo "== go test -race $$m"; \
-		(cd $$m && $(GO) test -race -count=1 ./...); \
+		echo "== go test -race -tags dev $$m"; \
+		(cd $$m && $(GO) test -race -tags dev -count=1 ./...); \
 	done
 
 ## lint: gofmt, go vet and staticcheck on every module, and every module built
@@ -91,11 +93,20 @@ tidy:
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
 
 ## demo: run an example app with a development issuer that prints curl
-## commands with working tokens (FRAMEWORK=nethttp|gin|echo|fiber).
+## commands with working tokens (FRAMEWORK=nethttp|gin|echo|fiber), in the
+## development build (-tags dev; see docs/decisions/0013).
 .PHONY: demo
 demo:
 	@test -f examples/$(FRAMEWORK)/main.go || { echo "FRAMEWORK=$(FRAMEWORK): want nethttp, gin, echo or fiber" >&2; exit 2; }
-	cd examples/$(FRAMEWORK) && DEV_ISSUER=1 $(GO) run .
+	cd examples/$(FRAMEWORK) && DEV_ISSUER=1 $(GO) run -tags dev .
+
+## template: copy an example app out of the repository as a standalone
+## module (FRAMEWORK=nethttp|gin|echo|fiber|mcp, DIR=folder, MODULE=module
+## path, default example.com/<name of DIR>); see examples/README.md.
+.PHONY: template
+template:
+	@test -n "$(DIR)" || { echo "usage: make template FRAMEWORK=gin DIR=../my-api [MODULE=example.com/my-api]" >&2; exit 2; }
+	cd examples/template && GOWORK=off $(GO) run . -framework $(FRAMEWORK) -dir $(abspath $(DIR)) -repo $(CURDIR) $(if $(MODULE),-module $(MODULE))
 
 ## interop: the example apps against real OpenID providers (npm oidc-provider
 ## over HTTPS with a test CA); needs Node.js >= 20 and npm (see interop/).

@@ -14,8 +14,9 @@ import (
 )
 
 // Answer is the HTTP answer to a rejected request, computed in one place for
-// every adapter: the status and headers of the table below (RFC 6750 §3
-// challenges, Retry-After for 503) and a small RFC 9457 problem body.
+// every adapter: the status and headers of the table below, the answers
+// table of docs/design.md (RFC 6750 §3 challenges, Retry-After for 503) and
+// a small RFC 9457 problem body.
 //
 //	situation                                        status  WWW-Authenticate
 //	no token                                          401    Bearer realm="…"

@@ -35,7 +35,7 @@ import (
 // preflight is answered 204 without Access-Control-Allow-Origin. Fiber
 // lower-cases the Origin header before asking and reflects the lower-cased
 // form, which grants nothing a browser would use (browsers send and compare
-// origins in lowercase, byte for byte); docs/decisions/0008-cors-fiber.md
+// origins in lowercase, byte for byte); docs/decisions/0012-cors-fiber.md
 // records the differences from the other adapters.
 //
 // A zero policy returns a handler that only calls c.Next and a nil error;

@@ -28,7 +28,8 @@
 // Which claims hold scopes is configurable ([DecodeOptions].ScopeClaims,
 // default "scope" and "scp"): a space-separated string
 // (scope in Keycloak, Auth0, oidc-provider; scp in Entra ID) or an array of
-// strings (scp in Okta; "permissions" in Auth0 RBAC, to be added).
+// strings (scp in Okta; "permissions" in Auth0 RBAC, read once ScopeClaims
+// names it: []string{"scope", "scp", "permissions"}).
 //
 // # Other claims
 //

@@ -16,17 +16,19 @@
 //     token, 200 JSON with sub, iss and scopes); GET /api/reports (scope
 //     reports:read, 200); POST /api/reports (scope reports:write, 201);
 //     GET /api/admin (scope admin, 200). Rejections are the core's answers.
-//   - DEV_ISSUER=1 without ISSUER_URL starts jwkstest's issuer on loopback
-//     and prints, before the listening line, ready-to-paste curl commands,
-//     each preceded by a line "# expect STATUS: what it shows". Neither
-//     setting, or both, is exit status 2.
+//   - In the development build (-tags dev), DEV_ISSUER=1 without ISSUER_URL
+//     starts jwkstest's issuer on loopback and prints, before the
+//     listening line, ready-to-paste curl commands, each preceded by a line
+//     "# expect STATUS: what it shows". Neither
+//     setting, or both, is exit status 2. A build without the tag refuses
+//     DEV_ISSUER=1 with exit status 2, naming the development build.
 //   - SIGINT or SIGTERM shuts the app down gracefully: exit status 0.
 //
 // An example's test is two functions:
 //
 //	func TestMain(m *testing.M) { blackbox.Main(m, main) }
 //
-//	func TestContract(t *testing.T) { blackbox.Run(t, blackbox.Self()) }
+//	func TestContract(t *testing.T) { blackbox.Run(t, blackbox.Self(), blackbox.DevBuild(devBuild)) }
 //
 // [Self] re-executes the test binary, which [Main] turns into the app: a
 // real process with its own environment, exit status and signals, built by

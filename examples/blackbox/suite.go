@@ -27,9 +27,27 @@ const (
 	corsOrigins    = allowedOrigin + ", https://*.example.org"
 )
 
+// Option adjusts [Run] to the build under test.
+type Option func(*options)
+
+type options struct {
+	devBuild bool
+}
+
+// DevBuild tells [Run] whether the app was built with the development
+// issuer (-tags dev; the example's devBuild constant). With it, DEV_ISSUER=1
+// must start the issuer and print working curl commands; without it (the
+// default), DEV_ISSUER=1 must be refused with exit status 2 and a message
+// naming the development build.
+func DevBuild(on bool) Option { return func(o *options) { o.devBuild = on } }
+
 // Run runs the whole contract against the app that start starts. Its
 // subtests run in parallel, each with its own app process.
-func Run(t *testing.T, start Starter) {
+func Run(t *testing.T, start Starter, opts ...Option) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t.Run("settings", func(t *testing.T) {
 		t.Parallel()
 		runSettings(t, start)
@@ -44,7 +62,11 @@ func Run(t *testing.T, start Starter) {
 	})
 	t.Run("dev issuer", func(t *testing.T) {
 		t.Parallel()
-		runDevIssuer(t, start)
+		if o.devBuild {
+			runDevIssuer(t, start)
+		} else {
+			runNoDevIssuer(t, start)
+		}
 	})
 }
 
@@ -292,6 +314,23 @@ func runTokenType(t *testing.T, start Starter) {
 
 	if code := p.Signal(interrupt); code != 0 {
 		t.Fatalf("exit status after SIGINT: %d, want 0\nstderr:\n%s", code, p.Stderr())
+	}
+}
+
+// runNoDevIssuer checks that a build without the development issuer
+// refuses DEV_ISSUER=1 with exit status 2 and says which build has it.
+func runNoDevIssuer(t *testing.T, start Starter) {
+	p := start(t, map[string]string{"DEV_ISSUER": "1", "ADDR": "127.0.0.1:0"})
+	if code := p.Wait(); code != 2 {
+		t.Fatalf("DEV_ISSUER=1 in a build without -tags dev: exit status %d, want 2\nstdout:\n%s\nstderr:\n%s", code, p.Stdout(), p.Stderr())
+	}
+	for _, w := range []string{"DEV_ISSUER", "development build", "-tags dev"} {
+		if !strings.Contains(p.Stderr(), w) {
+			t.Errorf("stderr does not mention %q:\n%s", w, p.Stderr())
+		}
+	}
+	if strings.Contains(p.Stdout(), "listening on") || strings.Contains(p.Stdout(), "curl") {
+		t.Errorf("the app started despite DEV_ISSUER=1 without the development build:\n%s", p.Stdout())
 	}
 }
 

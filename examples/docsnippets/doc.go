@@ -1,7 +1,8 @@
 // Package docsnippets keeps the guides honest: its tests compile every Go
-// code block of docs/*.md, docs/migration/*.md and examples/*.md, check
-// that every error answer the guides show is one the core really gives,
-// and that the example apps share one settings.go.
+// code block of the repository's README.md, docs/*.md, docs/migration/*.md
+// and examples/*.md, check that every error answer the guides show is one
+// the core really gives, and that the example apps share the files they
+// have in common (settings.go, dev.go, nodev.go, app_test.go).
 //
 // A Go block in a guide is a complete file whose first line names it:
 //

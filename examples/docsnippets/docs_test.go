@@ -40,7 +40,7 @@ const root = "../.."
 // Other Markdown files under docs/ are checked too, but a Go block there
 // without a file line is only reported in the test log: its authors may
 // opt in by adding the line.
-var owned = []string{"docs/getting-started.md", "docs/configuration.md", "docs/migration/*.md", "examples/*.md"}
+var owned = []string{"README.md", "docs/getting-started.md", "docs/configuration.md", "docs/design.md", "docs/migration/*.md", "examples/*.md"}
 
 // isOwned reports whether the guide (relative to the root) is in owned.
 func isOwned(doc string) bool {
@@ -56,7 +56,7 @@ func isOwned(doc string) bool {
 func guides(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"docs/*.md", "docs/migration/*.md", "examples/*.md"} {
+	for _, pattern := range []string{"README.md", "docs/*.md", "docs/migration/*.md", "examples/*.md"} {
 		m, err := filepath.Glob(filepath.Join(root, pattern))
 		if err != nil {
 			t.Fatal(err)

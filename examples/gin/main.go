@@ -1,7 +1,7 @@
 // Command gin is an API protected by jwksauth with Gin: a template to copy.
 //
 //	ISSUER_URL=https://idp.example.com/realms/demo AUDIENCE=reports-api go run .
-//	DEV_ISSUER=1 go run .    # a development issuer and ready-to-paste curl commands
+//	DEV_ISSUER=1 go run -tags dev .    # a development issuer and ready-to-paste curl commands
 //
 // Settings come from the environment; see settings.go (or run the app
 // without any for the list).
@@ -25,7 +25,6 @@ import (
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksgin"
 	"github.com/jwksauth/jwksauth/core/cors"
-	"github.com/jwksauth/jwksauth/jwkstest"
 )
 
 func main() {
@@ -45,7 +44,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "%v\n\n%s\n", err, usage)
 		return exitUsage
 	}
-	var dev *jwkstest.Issuer
+	var dev *devIssuer
 	if s.Dev {
 		if dev, err = startDevIssuer(&s); err != nil {
 			logger.Error("starting the development issuer", "err", err)

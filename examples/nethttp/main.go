@@ -2,7 +2,7 @@
 // library's net/http: a template to copy.
 //
 //	ISSUER_URL=https://idp.example.com/realms/demo AUDIENCE=reports-api go run .
-//	DEV_ISSUER=1 go run .    # a development issuer and ready-to-paste curl commands
+//	DEV_ISSUER=1 go run -tags dev .    # a development issuer and ready-to-paste curl commands
 //
 // Settings come from the environment; see settings.go (or run the app
 // without any for the list).
@@ -32,7 +32,6 @@ import (
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwkshttp"
 	"github.com/jwksauth/jwksauth/core/cors"
-	"github.com/jwksauth/jwksauth/jwkstest"
 )
 
 func main() {
@@ -42,6 +41,9 @@ func main() {
 	os.Exit(code)
 }
 
+// metricsUsage is the setting this app adds to settings.go's.
+const metricsUsage = `  METRICS_ADDR  listen address of /metrics (Prometheus) and /readyz (key health), e.g. 127.0.0.1:9090 (default: not served)`
+
 // run is the whole app: it returns when ctx ends (SIGINT, SIGTERM) or the
 // server fails, with the process's exit status.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -49,10 +51,19 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 
 	s, err := loadSettings(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n\n%s\n", err, usage)
+		fmt.Fprintf(stderr, "%v\n\n%s\n%s\n", err, usage, metricsUsage)
 		return exitUsage
 	}
-	var dev *jwkstest.Issuer
+	// METRICS_ADDR is this app's own setting (settings.go is the same in
+	// every example app).
+	metricsAddr := getenv("METRICS_ADDR")
+	if metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(metricsAddr); err != nil {
+			fmt.Fprintf(stderr, "%v: METRICS_ADDR=%q: %v\n\n%s\n%s\n", errSettings, metricsAddr, err, usage, metricsUsage)
+			return exitUsage
+		}
+	}
+	var dev *devIssuer
 	if s.Dev {
 		if dev, err = startDevIssuer(&s); err != nil {
 			logger.Error("starting the development issuer", "err", err)
@@ -66,7 +77,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// registry of its own, when METRICS_ADDR is set.
 	var mp metric.MeterProvider = metricnoop.NewMeterProvider()
 	var registry *prometheus.Registry
-	if s.Metrics != "" {
+	if metricsAddr != "" {
 		registry = prometheus.NewRegistry()
 		exporter, err := otelprom.New(otelprom.WithRegisterer(registry))
 		if err != nil {
@@ -118,9 +129,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 
 	if registry != nil {
-		stopMetrics, err := serveMetrics(s.Metrics, registry, auth, stdout, logger)
+		stopMetrics, err := serveMetrics(metricsAddr, registry, auth, stdout, logger)
 		if err != nil {
-			logger.Error("listening", "addr", s.Metrics, "err", err)
+			logger.Error("listening", "addr", metricsAddr, "err", err)
 			return exitError
 		}
 		defer stopMetrics()

@@ -10,5 +10,7 @@ import (
 func TestMain(m *testing.M) { blackbox.Main(m, main) }
 
 // TestContract runs the contract every example keeps (examples/blackbox)
-// against this app, as a separate process.
-func TestContract(t *testing.T) { blackbox.Run(t, blackbox.Self()) }
+// against this app, as a separate process; devBuild says whether this is
+// the development build (-tags dev), which `make test` tests and `make
+// lint` does not.
+func TestContract(t *testing.T) { blackbox.Run(t, blackbox.Self(), blackbox.DevBuild(devBuild)) }
