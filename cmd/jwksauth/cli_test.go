@@ -259,13 +259,13 @@ func TestKeysEndToEnd(t *testing.T) {
 			r = runCLI(t, "", append([]string{"keys", "list", "--json"}, sched...)...)
 			var ids struct{ Keys []struct{ Kid, State string } }
 			_ = json.Unmarshal([]byte(r.stdout), &ids)
-			if r := runCLI(t, "", append([]string{"keys", "withdraw", ids.Keys[1].Kid}, sched...)...); r.code != 1 || !strings.Contains(r.stderr, "rotate with force first") {
+			if r := runCLI(t, "", append(append([]string{"keys", "withdraw"}, sched...), "--", ids.Keys[1].Kid)...); r.code != 1 || !strings.Contains(r.stderr, "rotate with force first") {
 				t.Fatalf("withdraw active: exit %d %s", r.code, r.stderr)
 			}
 			if _, err := cache.Key(ctx, ids.Keys[0].Kid, jws.ParseAlgorithm(alg)); err != nil {
 				t.Fatalf("the retiring key is not served before its withdrawal: %v", err)
 			}
-			if r := runCLI(t, "", append([]string{"keys", "withdraw", ids.Keys[0].Kid}, sched...)...); r.code != 0 || !strings.Contains(r.stdout, "retired") {
+			if r := runCLI(t, "", append(append([]string{"keys", "withdraw"}, sched...), "--", ids.Keys[0].Kid)...); r.code != 0 || !strings.Contains(r.stdout, "retired") {
 				t.Fatalf("withdraw retiring: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
 			// The server adopts the change within its check interval (1 s

@@ -60,6 +60,14 @@ func Run(t *testing.T, start Starter, opts ...Option) {
 		t.Parallel()
 		runTokenType(t, start)
 	})
+	t.Run("resource and step-up", func(t *testing.T) {
+		t.Parallel()
+		runResource(t, start)
+	})
+	t.Run("dpop and a shared store", func(t *testing.T) {
+		t.Parallel()
+		runDPoP(t, start)
+	})
 	t.Run("dev issuer", func(t *testing.T) {
 		t.Parallel()
 		if o.devBuild {

@@ -6,7 +6,9 @@ require (
 	github.com/jwksauth/jwksauth v0.0.0
 	github.com/jwksauth/jwksauth/adapters/jwksecho v0.0.0
 	github.com/jwksauth/jwksauth/examples/blackbox v0.0.0
+	github.com/jwksauth/jwksauth/stores/jwksredis v0.0.0
 	github.com/labstack/echo/v4 v4.16.6
+	github.com/redis/go-redis/v9 v9.23.0
 )
 
 require (
@@ -36,6 +38,7 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
@@ -47,4 +50,5 @@ replace (
 	github.com/jwksauth/jwksauth => ../..
 	github.com/jwksauth/jwksauth/adapters/jwksecho => ../../adapters/jwksecho
 	github.com/jwksauth/jwksauth/examples/blackbox => ../blackbox
+	github.com/jwksauth/jwksauth/stores/jwksredis => ../../stores/jwksredis
 )

@@ -26,7 +26,6 @@ import (
 
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksecho"
-	"github.com/jwksauth/jwksauth/core/cors"
 )
 
 func main() {
@@ -56,7 +55,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		logger.Warn("DEV_ISSUER is set: accepting tokens from a development issuer; never do this in production", "issuer", dev.URL())
 	}
 
-	auth, err := newAuthenticator(s, logger)
+	auth, release, err := newAuthenticator(ctx, s, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		if errors.Is(err, jwksauth.ErrConfig) {
@@ -64,9 +63,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return exitError
 	}
+	defer release()
 	defer auth.Close()
 
-	handler, err := newHandler(auth, s.CORS)
+	handler, err := newHandler(auth, s)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		return exitUsage
@@ -128,16 +128,17 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // ISSUER_URL, each accepting the same audiences and token type; everything
 // else is the library's defaults. A configuration the library refuses
 // wraps jwksauth.ErrConfig.
-func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator, error) {
-	cfg := jwksauth.Config{Logger: logger}
-	for _, url := range s.Issuers {
-		cfg.Issuers = append(cfg.Issuers, jwksauth.Issuer{
-			URL:       url,
-			Audiences: s.Audiences,
-			TokenType: s.TokenType,
-		})
+func newAuthenticator(ctx context.Context, s settings, logger *slog.Logger) (*jwksauth.Authenticator, func(), error) {
+	cfg, release, err := s.authConfig(ctx, logger)
+	if err != nil {
+		return nil, nil, err
 	}
-	return jwksauth.New(cfg)
+	a, err := jwksauth.New(cfg)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, release, nil
 }
 
 // newHandler builds the API: CORS first (a preflight never needs a token,
@@ -145,7 +146,8 @@ func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator,
 // authentication on every path but /healthz, then the routes, each with the
 // scope it requires. Echo runs e.Use middleware for requests no route
 // matches too.
-func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler, error) {
+func newHandler(auth *jwksauth.Authenticator, s settings) (http.Handler, error) {
+	policy := s.CORS
 	withCORS, err := jwksecho.CORS(policy) // a zero policy (no CORS_ORIGINS) does nothing
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler,
 	api.GET("/profile", profile)
 	api.GET("/reports", listReports, jwksecho.Require(jwksauth.Scopes("reports:read")))
 	api.POST("/reports", createReport, jwksecho.Require(jwksauth.Scopes("reports:write")))
-	api.GET("/admin", admin, jwksecho.Require(jwksauth.Scopes("admin")))
+	api.GET("/admin", admin, jwksecho.Require(s.adminRequirements()...))
 	return e, nil
 }
 

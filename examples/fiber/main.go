@@ -26,7 +26,6 @@ import (
 
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksfiber"
-	"github.com/jwksauth/jwksauth/core/cors"
 )
 
 func main() {
@@ -56,7 +55,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		logger.Warn("DEV_ISSUER is set: accepting tokens from a development issuer; never do this in production", "issuer", dev.URL())
 	}
 
-	auth, err := newAuthenticator(s, logger)
+	auth, release, err := newAuthenticator(ctx, s, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		if errors.Is(err, jwksauth.ErrConfig) {
@@ -64,6 +63,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return exitError
 	}
+	defer release()
 	defer auth.Close()
 
 	// Fetch the signing keys now, so that the first requests do not wait.
@@ -89,7 +89,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 	}
 
-	app, err := newApp(auth, s.CORS)
+	app, err := newApp(auth, s)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		return exitUsage
@@ -116,16 +116,17 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // ISSUER_URL, each accepting the same audiences and token type; everything
 // else is the library's defaults. A configuration the library refuses
 // wraps jwksauth.ErrConfig.
-func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator, error) {
-	cfg := jwksauth.Config{Logger: logger}
-	for _, url := range s.Issuers {
-		cfg.Issuers = append(cfg.Issuers, jwksauth.Issuer{
-			URL:       url,
-			Audiences: s.Audiences,
-			TokenType: s.TokenType,
-		})
+func newAuthenticator(ctx context.Context, s settings, logger *slog.Logger) (*jwksauth.Authenticator, func(), error) {
+	cfg, release, err := s.authConfig(ctx, logger)
+	if err != nil {
+		return nil, nil, err
 	}
-	return jwksauth.New(cfg)
+	a, err := jwksauth.New(cfg)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, release, nil
 }
 
 // newApp builds the API: CORS first (a preflight never needs a token, and
@@ -133,7 +134,8 @@ func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator,
 // authentication on every path but /healthz, then the routes, each with the
 // scope it requires. Fiber runs handlers in registration order, so app.Use
 // comes before the routes; it runs for requests no route matches too.
-func newApp(auth *jwksauth.Authenticator, policy cors.Policy) (*fiber.App, error) {
+func newApp(auth *jwksauth.Authenticator, s settings) (*fiber.App, error) {
+	policy := s.CORS
 	withCORS, err := jwksfiber.CORS(policy) // a zero policy (no CORS_ORIGINS) does nothing
 	if err != nil {
 		return nil, err
@@ -155,7 +157,7 @@ func newApp(auth *jwksauth.Authenticator, policy cors.Policy) (*fiber.App, error
 	api.Get("/profile", profile)
 	api.Get("/reports", jwksfiber.Require(jwksauth.Scopes("reports:read")), listReports)
 	api.Post("/reports", jwksfiber.Require(jwksauth.Scopes("reports:write")), createReport)
-	api.Get("/admin", jwksfiber.Require(jwksauth.Scopes("admin")), admin)
+	api.Get("/admin", jwksfiber.Require(s.adminRequirements()...), admin)
 	return app, nil
 }
 

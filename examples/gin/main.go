@@ -24,7 +24,6 @@ import (
 
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwksgin"
-	"github.com/jwksauth/jwksauth/core/cors"
 )
 
 func main() {
@@ -54,7 +53,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		logger.Warn("DEV_ISSUER is set: accepting tokens from a development issuer; never do this in production", "issuer", dev.URL())
 	}
 
-	auth, err := newAuthenticator(s, logger)
+	auth, release, err := newAuthenticator(ctx, s, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		if errors.Is(err, jwksauth.ErrConfig) {
@@ -62,9 +61,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return exitError
 	}
+	defer release()
 	defer auth.Close()
 
-	handler, err := newHandler(auth, s.CORS)
+	handler, err := newHandler(auth, s)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		return exitUsage
@@ -126,16 +126,17 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // ISSUER_URL, each accepting the same audiences and token type; everything
 // else is the library's defaults. A configuration the library refuses
 // wraps jwksauth.ErrConfig.
-func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator, error) {
-	cfg := jwksauth.Config{Logger: logger}
-	for _, url := range s.Issuers {
-		cfg.Issuers = append(cfg.Issuers, jwksauth.Issuer{
-			URL:       url,
-			Audiences: s.Audiences,
-			TokenType: s.TokenType,
-		})
+func newAuthenticator(ctx context.Context, s settings, logger *slog.Logger) (*jwksauth.Authenticator, func(), error) {
+	cfg, release, err := s.authConfig(ctx, logger)
+	if err != nil {
+		return nil, nil, err
 	}
-	return jwksauth.New(cfg)
+	a, err := jwksauth.New(cfg)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, release, nil
 }
 
 // newHandler builds the API: CORS first (a preflight never needs a token,
@@ -143,7 +144,8 @@ func newAuthenticator(s settings, logger *slog.Logger) (*jwksauth.Authenticator,
 // authentication on every path but /healthz, then the routes, each with the
 // scope it requires. Both are installed on the engine, so that requests no
 // route matches see them too.
-func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler, error) {
+func newHandler(auth *jwksauth.Authenticator, s settings) (http.Handler, error) {
+	policy := s.CORS
 	withCORS, err := jwksgin.CORS(policy) // a zero policy (no CORS_ORIGINS) does nothing
 	if err != nil {
 		return nil, err
@@ -157,7 +159,7 @@ func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler,
 	api.GET("/profile", profile)
 	api.GET("/reports", jwksgin.Require(jwksauth.Scopes("reports:read")), listReports)
 	api.POST("/reports", jwksgin.Require(jwksauth.Scopes("reports:write")), createReport)
-	api.GET("/admin", jwksgin.Require(jwksauth.Scopes("admin")), admin)
+	api.GET("/admin", jwksgin.Require(s.adminRequirements()...), admin)
 	return r, nil
 }
 

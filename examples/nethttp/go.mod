@@ -6,7 +6,9 @@ require (
 	github.com/jwksauth/jwksauth v0.0.0
 	github.com/jwksauth/jwksauth/adapters/jwkshttp v0.0.0
 	github.com/jwksauth/jwksauth/examples/blackbox v0.0.0
+	github.com/jwksauth/jwksauth/stores/jwksredis v0.0.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel/exporters/prometheus v0.69.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
@@ -42,6 +44,7 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
@@ -51,4 +54,5 @@ replace (
 	github.com/jwksauth/jwksauth => ../..
 	github.com/jwksauth/jwksauth/adapters/jwkshttp => ../../adapters/jwkshttp
 	github.com/jwksauth/jwksauth/examples/blackbox => ../blackbox
+	github.com/jwksauth/jwksauth/stores/jwksredis => ../../stores/jwksredis
 )

@@ -31,7 +31,6 @@ import (
 
 	"github.com/jwksauth/jwksauth"
 	"github.com/jwksauth/jwksauth/adapters/jwkshttp"
-	"github.com/jwksauth/jwksauth/core/cors"
 )
 
 func main() {
@@ -89,7 +88,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		mp = sdk
 	}
 
-	auth, err := newAuthenticator(s, logger, mp)
+	auth, release, err := newAuthenticator(ctx, s, logger, mp)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		if errors.Is(err, jwksauth.ErrConfig) {
@@ -97,9 +96,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return exitError
 	}
+	defer release()
 	defer auth.Close()
 
-	handler, err := newHandler(auth, s.CORS)
+	handler, err := newHandler(auth, s)
 	if err != nil {
 		fmt.Fprintf(stderr, "invalid settings: %v\n", err)
 		return exitUsage
@@ -170,29 +170,32 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // ISSUER_URL, each accepting the same audiences and token type; everything
 // else is the library's defaults. A configuration the library refuses
 // wraps jwksauth.ErrConfig.
-func newAuthenticator(s settings, logger *slog.Logger, mp metric.MeterProvider) (*jwksauth.Authenticator, error) {
-	cfg := jwksauth.Config{Logger: logger, MeterProvider: mp}
-	for _, url := range s.Issuers {
-		cfg.Issuers = append(cfg.Issuers, jwksauth.Issuer{
-			URL:       url,
-			Audiences: s.Audiences,
-			TokenType: s.TokenType,
-		})
+func newAuthenticator(ctx context.Context, s settings, logger *slog.Logger, mp metric.MeterProvider) (*jwksauth.Authenticator, func(), error) {
+	cfg, release, err := s.authConfig(ctx, logger)
+	if err != nil {
+		return nil, nil, err
 	}
-	return jwksauth.New(cfg)
+	cfg.MeterProvider = mp
+	a, err := jwksauth.New(cfg)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, release, nil
 }
 
 // newHandler builds the API: CORS outermost (a preflight never needs a
 // token, and a 401 or 403 to an allowed origin still carries CORS headers),
 // then authentication on every path but /healthz, then the routes, each
 // with the scope it requires.
-func newHandler(auth *jwksauth.Authenticator, policy cors.Policy) (http.Handler, error) {
+func newHandler(auth *jwksauth.Authenticator, s settings) (http.Handler, error) {
+	policy := s.CORS
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /api/profile", profile)
 	mux.Handle("GET /api/reports", jwkshttp.Require(jwksauth.Scopes("reports:read"))(http.HandlerFunc(listReports)))
 	mux.Handle("POST /api/reports", jwkshttp.Require(jwksauth.Scopes("reports:write"))(http.HandlerFunc(createReport)))
-	mux.Handle("GET /api/admin", jwkshttp.Require(jwksauth.Scopes("admin"))(http.HandlerFunc(admin)))
+	mux.Handle("GET /api/admin", jwkshttp.Require(s.adminRequirements()...)(http.HandlerFunc(admin)))
 
 	withCORS, err := jwkshttp.CORS(policy) // a zero policy (no CORS_ORIGINS) adds nothing
 	if err != nil {
