@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -156,4 +157,31 @@ func canonicalPath(p string) bool {
 	}
 	c := path.Clean(p)
 	return c == p || (strings.HasSuffix(p, "/") && c+"/" == p)
+}
+
+// RequestCredentials reads what the core needs from an [http.Request], for
+// adapters over net/http's request type (net/http itself, Gin, Echo, the MCP
+// SDK): every Authorization header; every value of the cookie and query
+// parameter the Config names; the method, scheme, Host and path; and, when
+// an issuer takes DPoP, the DPoP header and the forwarding headers. The core
+// decides what they mean ([Authenticator.AuthenticateRequest]).
+func (a *Authenticator) RequestCredentials(r *http.Request) Credentials {
+	cr := Credentials{Authorization: r.Header["Authorization"]}
+	if a.cookie != "" {
+		for _, c := range r.CookiesNamed(a.cookie) {
+			cr.Cookie = append(cr.Cookie, c.Value)
+		}
+	}
+	if a.query != "" {
+		cr.Query = r.URL.Query()[a.query]
+	}
+	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
+	if r.TLS != nil {
+		cr.Scheme = "https"
+	}
+	if a.dpop != nil {
+		cr.DPoP = r.Header["Dpop"]
+		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
+	}
+	return cr
 }

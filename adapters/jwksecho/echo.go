@@ -105,7 +105,6 @@ func Claims(c echo.Context) (*jwksauth.Claims, bool) {
 // panics.
 func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts []Option) echo.MiddlewareFunc {
 	cfg := newConfig(fn, a, global, opts)
-	cookie, query := a.TokenCookie(), a.TokenQuery()
 	var meta http.Handler
 	if global {
 		meta = a.ResourceMetadataHandler()
@@ -121,23 +120,9 @@ func newStep(fn string, a *jwksauth.Authenticator, optional, global bool, opts [
 				meta.ServeHTTP(c.Response(), r)
 				return nil
 			}
-			cr := jwksauth.Credentials{Authorization: r.Header.Values(echo.HeaderAuthorization)}
-			if cookie != "" {
-				for _, ck := range r.CookiesNamed(cookie) {
-					cr.Cookie = append(cr.Cookie, ck.Value)
-				}
-			}
-			if query != "" {
-				cr.Query = c.QueryParams()[query]
-			}
-			cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
-			if r.TLS != nil {
-				cr.Scheme = "https"
-			}
-			if a.DPoPEnabled() {
-				cr.DPoP = r.Header["Dpop"]
-				cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
-			}
+			// Echo caches the parsed query; RequestCredentials reads the
+			// same values from the URL.
+			cr := a.RequestCredentials(r)
 			claims, err := a.AuthenticateRequest(r.Context(), cr, optional)
 			if err != nil {
 				return cfg.reject(c, err)

@@ -133,7 +133,7 @@ func (s *step) handle(c *gin.Context) {
 			return
 		}
 	}
-	claims, err := s.a.AuthenticateRequest(r.Context(), credentials(s.a, c), s.optional)
+	claims, err := s.a.AuthenticateRequest(r.Context(), s.a.RequestCredentials(r), s.optional)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -198,30 +198,4 @@ func MountResourceMetadata(r gin.IRoutes, a *jwksauth.Authenticator) {
 func writeAnswer(c *gin.Context, ans jwksauth.Answer) {
 	ans.Header(c.Writer.Header())
 	c.Data(ans.Status, jwksauth.ProblemContentType, ans.Body())
-}
-
-// credentials collects the raw token sources of the request for the core:
-// every Authorization header, and every value of the cookie and query
-// parameter that the Authenticator's Config names. The core decides what
-// they mean.
-func credentials(a *jwksauth.Authenticator, c *gin.Context) jwksauth.Credentials {
-	r := c.Request
-	cr := jwksauth.Credentials{Authorization: r.Header["Authorization"]}
-	if name := a.TokenCookie(); name != "" {
-		for _, ck := range r.CookiesNamed(name) {
-			cr.Cookie = append(cr.Cookie, ck.Value)
-		}
-	}
-	if name := a.TokenQuery(); name != "" {
-		cr.Query = c.QueryArray(name)
-	}
-	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
-	if r.TLS != nil {
-		cr.Scheme = "https"
-	}
-	if a.DPoPEnabled() {
-		cr.DPoP = r.Header["Dpop"]
-		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
-	}
-	return cr
 }

@@ -120,7 +120,7 @@ func (s *step) middleware() func(http.Handler) http.Handler {
 				meta.ServeHTTP(w, r)
 				return
 			}
-			c, err := s.a.AuthenticateRequest(r.Context(), credentials(s.a, r), s.optional)
+			c, err := s.a.AuthenticateRequest(r.Context(), s.a.RequestCredentials(r), s.optional)
 			if err != nil {
 				s.fail(w, r, err)
 				return
@@ -177,28 +177,4 @@ func MountResourceMetadata(mux interface{ Handle(string, http.Handler) }, a *jwk
 		panic("jwkshttp: MountResourceMetadata: the Authenticator has no Resource configured")
 	}
 	mux.Handle(a.ResourceMetadataPath(), h)
-}
-
-// credentials collects the raw token sources of r for the core: every
-// Authorization header, and every value of the cookie and query parameter
-// that the Authenticator's Config names. The core decides what they mean.
-func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credentials {
-	cr := jwksauth.Credentials{Authorization: r.Header["Authorization"]}
-	if name := a.TokenCookie(); name != "" {
-		for _, c := range r.CookiesNamed(name) {
-			cr.Cookie = append(cr.Cookie, c.Value)
-		}
-	}
-	if name := a.TokenQuery(); name != "" {
-		cr.Query = r.URL.Query()[name]
-	}
-	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
-	if r.TLS != nil {
-		cr.Scheme = "https"
-	}
-	if a.DPoPEnabled() {
-		cr.DPoP = r.Header["Dpop"]
-		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
-	}
-	return cr
 }

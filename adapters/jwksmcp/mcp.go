@@ -159,7 +159,7 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		ClockSkew:           sdkSkew,
 	})(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := g.a.AuthenticateRequest(r.Context(), credentials(g.a, r), false)
+		c, err := g.a.AuthenticateRequest(r.Context(), g.a.RequestCredentials(r), false)
 		if err == nil {
 			err = g.a.Check(c, g.reqs...)
 		}
@@ -317,28 +317,6 @@ func ClaimsFromTokenInfo(ti *auth.TokenInfo) (*jwksauth.Claims, bool) {
 	}
 	c, ok := ti.Extra[extraClaims].(*jwksauth.Claims)
 	return c, ok && c != nil
-}
-
-// credentials collects the raw token sources of r for the core.
-func credentials(a *jwksauth.Authenticator, r *http.Request) jwksauth.Credentials {
-	cr := jwksauth.Credentials{Authorization: r.Header["Authorization"]}
-	if name := a.TokenCookie(); name != "" {
-		for _, c := range r.CookiesNamed(name) {
-			cr.Cookie = append(cr.Cookie, c.Value)
-		}
-	}
-	if name := a.TokenQuery(); name != "" {
-		cr.Query = r.URL.Query()[name]
-	}
-	cr.Method, cr.Host, cr.Path, cr.Scheme = r.Method, r.Host, r.URL.EscapedPath(), "http"
-	if r.TLS != nil {
-		cr.Scheme = "https"
-	}
-	if a.DPoPEnabled() {
-		cr.DPoP = r.Header["Dpop"]
-		cr.Forwarded, cr.XForwardedProto, cr.XForwardedHost = r.Header["Forwarded"], r.Header["X-Forwarded-Proto"], r.Header["X-Forwarded-Host"]
-	}
-	return cr
 }
 
 func sortedNames(m map[string][]jwksauth.Requirement) []string {
