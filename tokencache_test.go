@@ -114,6 +114,45 @@ func TestTokenCacheDropsRemovedKeys(t *testing.T) {
 	}
 }
 
+// TestTokenCacheSameTail: the cache key hashes a token's length and its
+// last bytes (the signature), so a token crafted with a cached token's
+// signature and length but another payload lands on the cached entry. The
+// whole-token comparison must turn it into a miss and a full verification
+// that fails, and the genuine entry must stay.
+func TestTokenCacheSameTail(t *testing.T) {
+	e := cachedEnv(t, 0, nil)
+	tok := e.mint(t, map[string]any{"sub": "alice", "scope": "read"})
+	want, err := e.auth.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same length: swap the subject for another of the same size.
+	forged := strings.Replace(string(payload), `"alice"`, `"admin"`, 1)
+	if forged == string(payload) {
+		t.Fatal("payload without the subject")
+	}
+	twin := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(forged)) + "." + parts[2]
+	if len(twin) != len(tok) || twin[len(twin)-48:] != tok[len(tok)-48:] || twin == tok {
+		t.Fatal("the twin does not share the token's length and tail")
+	}
+	for range 2 {
+		if c, err := e.auth.Authenticate(context.Background(), twin); err == nil {
+			t.Fatalf("a token with a cached token's signature and another payload was accepted as %q", c.Subject)
+		} else if !errors.Is(err, jwksauth.ErrSignature) {
+			t.Fatalf("twin: %v, want ErrSignature", err)
+		}
+	}
+	got, err := e.auth.Authenticate(context.Background(), tok)
+	if err != nil || got != want {
+		t.Fatalf("the genuine token after its twin: %v (cached entry kept: %v)", err, got == want)
+	}
+}
+
 func TestTokenCacheNeverCachesFailures(t *testing.T) {
 	e := cachedEnv(t, 0, nil)
 	for i, tok := range []string{

@@ -66,12 +66,13 @@ type Telemetry struct {
 	clock  clock.Clock
 
 	// The verification counters are atomics behind observable counters:
-	// the token-cache hit path then costs two uncontended atomic adds, not
-	// two synchronous SDK measurements (see docs/decisions/0018).
+	// the token-cache hit path then costs two atomic adds to striped
+	// counters, not two synchronous SDK measurements (see
+	// docs/decisions/0018 and 0023).
 	verifyDuration metric.Float64Histogram
-	tcHits         atomic.Int64
-	tcMisses       atomic.Int64
-	tcEvictions    atomic.Int64
+	tcHits         counter // striped: every token-cache hit adds to it
+	tcMisses       counter
+	tcEvictions    counter
 	fetches        metric.Int64Counter
 	fetchDuration  metric.Float64Histogram
 	unknownKIDs    metric.Int64Counter
@@ -101,7 +102,7 @@ type answerKey struct {
 // verification is the attributes of one (issuer, outcome, reason) and its
 // count.
 type verification struct {
-	n      atomic.Int64
+	n      counter // striped for successes, one cell for rejections
 	set    attribute.Set
 	record []metric.RecordOption
 	attrs  []attribute.KeyValue // for spans
@@ -150,6 +151,10 @@ func New(o Options) (*Telemetry, error) {
 		reasons:  append([]string(nil), o.Reasons...),
 		issuers:  make(map[string]*Issuer, len(o.Issuers)),
 		answerBy: make(map[answerKey][]metric.AddOption),
+		tcHits:   newCounter(true),
+		tcMisses: newCounter(false),
+		// Evictions are counted on the cache's maintenance goroutine.
+		tcEvictions: newCounter(false),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -283,19 +288,20 @@ func (t *Telemetry) newIssuer(url string) *Issuer {
 	}
 	iss.statusSet = attribute.NewSet(base...)
 	iss.attr = []metric.AddOption{metric.WithAttributeSet(iss.statusSet)}
-	mk := func(kv ...attribute.KeyValue) *verification {
+	mk := func(striped bool, kv ...attribute.KeyValue) *verification {
 		all := append(append([]attribute.KeyValue(nil), base...), kv...)
 		s := attribute.NewSet(all...)
 		return &verification{
+			n:      newCounter(striped),
 			set:    s,
 			record: []metric.RecordOption{metric.WithAttributeSet(s)},
 			attrs:  all,
 		}
 	}
-	iss.success = mk(attribute.String(AttrOutcome, "success"))
+	iss.success = mk(true, attribute.String(AttrOutcome, "success"))
 	iss.reasons = make([]*verification, len(t.reasons)+1)
 	for i, r := range append(append([]string(nil), t.reasons...), "other") {
-		iss.reasons[i] = mk(attribute.String(AttrOutcome, "rejected"), attribute.String(AttrReason, r))
+		iss.reasons[i] = mk(false, attribute.String(AttrOutcome, "rejected"), attribute.String(AttrReason, r))
 	}
 	if url == "" {
 		return iss
