@@ -32,6 +32,9 @@ test:
 		echo "== go test -race -tags dev $$m"; \
 		(cd $$m && $(GO) test -race -tags dev -count=1 ./...); \
 	done
+	@echo "== go test -tags purego ./core/jws/... (the portable RSA arithmetic, no assembly)"
+	@# FIPS 140-3 mode refuses to start in a purego build: its test cannot run there.
+	@$(GO) test -tags purego -count=1 -skip '^TestPreparedFIPSMode$$' ./core/jws/...
 
 ## lint: gofmt, go vet and staticcheck on every module, and every module built
 ## and tested on its own (GOWORK=off) so that none leans on the workspace.

@@ -5,7 +5,6 @@ go 1.26.0
 require github.com/jwksauth/jwksauth v0.0.0
 
 require (
-	filippo.io/bigmod v0.1.0 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect

@@ -12,11 +12,12 @@ import (
 // request path: the key-set loader prepares each key when it loads it, and
 // every token is then verified with [PreparedKey.Verify].
 //
-// For an RSA key of at least [MinRSAKeyBits] bits, preparing computes the
-// Montgomery form of the modulus (R² mod N, with filippo.io/bigmod, the
-// standalone copy of the standard library's own arithmetic), which
-// [rsa.VerifyPKCS1v15] and [rsa.VerifyPSS] rebuild on every call: an RS256
-// verification then costs about two thirds of the standard library's on a
+// For an RSA key of at least [MinRSAKeyBits] bits, preparing sets the
+// modulus up for Montgomery arithmetic once, which [rsa.VerifyPKCS1v15] and
+// [rsa.VerifyPSS] redo on every call, and computes R^e mod N, which spares
+// every verification the conversions into and out of the Montgomery domain
+// (over the standard library's own multiplication assembly, copied): an
+// RS256 verification then costs about 0.6 of the standard library's on a
 // 2048-bit key, without allocating. The padding checks are written from RFC 8017 (§8.2.2 with the whole
 // expected encoding compared byte for byte; §9.1.2 for PSS) and tested
 // against crypto/rsa on the Wycheproof vectors, random keys and a fuzz

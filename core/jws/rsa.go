@@ -8,31 +8,27 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
-	"math/bits"
 	"sync"
 
-	"filippo.io/bigmod"
+	"github.com/jwksauth/jwksauth/core/jws/internal/mont"
 )
 
-// rsaKey is an RSA public key prepared for verification: its modulus in the
-// Montgomery form that filippo.io/bigmod (the standalone copy of the
-// standard library's own crypto/internal/fips140/bigmod) computes once,
-// where crypto/rsa rebuilds it on every call, and the fixed part of the
-// expected PKCS #1 v1.5 encoding for each hash. It is immutable and safe for
-// concurrent use.
+// rsaKey is an RSA public key prepared for verification: its modulus
+// prepared once for Montgomery arithmetic (package mont), where crypto/rsa
+// rebuilds it on every call, and the fixed part of the expected PKCS #1
+// v1.5 encoding for each hash. It is immutable and safe for concurrent use.
 type rsaKey struct {
 	pub  *rsa.PublicKey
-	n    *bigmod.Modulus
-	e    uint
+	n    *mont.Key
 	size int // k, the modulus length in bytes: every signature is exactly this long
 	// emBits is the PSS encoded message's length in bits, modBits-1 (RFC
 	// 8017 §8.1.2 step 2).
 	emBits int
 	// pkcs1 holds, for SHA-256, SHA-384 and SHA-512, the expected PKCS #1
-	// v1.5 encoding EM = 0x00 0x01 PS(0xff…) 0x00 DigestInfo(prefix) of RFC
-	// 8017 §9.2 without its last hLen bytes (the digest). A verification
-	// compares all k bytes: these, then the digest.
-	pkcs1 [3][]byte
+	// v1.5 encoding EM = 0x00 0x01 PS(0xff…) 0x00 DigestInfo(prefix) ‖
+	// digest of RFC 8017 §9.2, prepared with its fixed part: a verification
+	// compares s^e mod n with all of it, as numbers below n.
+	pkcs1 [3]*mont.Encoding
 }
 
 // fastPathAvailable is false when the standard library must do every
@@ -73,11 +69,11 @@ func newRSAKey(pub *rsa.PublicKey) *rsaKey {
 		pub.E < 3 || pub.E&1 == 0 || pub.E > 1<<31-1 {
 		return nil
 	}
-	n, err := bigmod.NewModulus(pub.N.Bytes())
-	if err != nil {
+	n, err := mont.New(pub.N, pub.E)
+	if err != nil || n.Size() != pub.Size() {
 		return nil
 	}
-	k := &rsaKey{pub: pub, n: n, e: uint(pub.E), size: pub.Size(), emBits: pub.N.BitLen() - 1}
+	k := &rsaKey{pub: pub, n: n, size: pub.Size(), emBits: pub.N.BitLen() - 1}
 	for i, prefix := range digestInfoPrefix {
 		hLen := [...]int{sha256.Size, sha512.Size384, sha512.Size}[i]
 		tLen := len(prefix) + hLen
@@ -92,21 +88,21 @@ func newRSAKey(pub *rsa.PublicKey) *rsaKey {
 		}
 		em[k.size-tLen-1] = 0x00
 		copy(em[k.size-tLen:], prefix)
-		k.pkcs1[i] = em
+		if k.pkcs1[i], err = n.NewEncoding(em, hLen); err != nil {
+			return nil // unreachable: EM begins with 0x00 0x01, n with a 1 bit in its top byte
+		}
 	}
 	return k
 }
 
 // rsaScratch is the working memory of one fast-path verification: the
-// signature as a number, s^e mod n, and the encoded message as bytes.
+// exponentiation's words and the encoded message as bytes.
 type rsaScratch struct {
-	s, m *bigmod.Nat
-	em   []byte
+	exp mont.Scratch
+	em  []byte
 }
 
-var rsaScratchPool = sync.Pool{New: func() any {
-	return &rsaScratch{s: bigmod.NewNat(), m: bigmod.NewNat()}
-}}
+var rsaScratchPool = sync.Pool{New: func() any { return new(rsaScratch) }}
 
 // encrypt computes the RSA verification primitive RSAVP1 (RFC 8017 §5.2.2):
 // EM = sig^e mod n as exactly k big-endian bytes in sc.em. It reports false
@@ -116,54 +112,26 @@ func (k *rsaKey) encrypt(sc *rsaScratch, sig []byte) bool {
 	if len(sig) != k.size {
 		return false
 	}
-	if _, err := sc.s.SetBytes(sig, k.n); err != nil {
-		return false
-	}
-	sc.m.ExpShortVarTime(sc.s, k.e, k.n)
 	if cap(sc.em) < k.size {
 		sc.em = make([]byte, k.size)
 	}
 	sc.em = sc.em[:k.size]
-	return natBytes(sc.em, sc.m.Bits())
-}
-
-// natBytes writes the little-endian limbs as big-endian bytes filling dst,
-// and reports false if the number does not fit (it always does for a value
-// reduced modulo a modulus of len(dst) bytes).
-func natBytes(dst []byte, limbs []uint) bool {
-	i := len(dst)
-	for _, limb := range limbs {
-		for range bits.UintSize / 8 {
-			if i == 0 {
-				if limb != 0 {
-					return false
-				}
-				break
-			}
-			i--
-			dst[i] = byte(limb)
-			limb >>= 8
-		}
-	}
-	clear(dst[:i])
-	return true
+	return k.n.Exp(sc.em, sig, &sc.exp)
 }
 
 // verifyPKCS1v15 is RSASSA-PKCS1-v1_5-VERIFY (RFC 8017 §8.2.2) of digest, a
-// hash h output: the whole encoding is compared, every one of its k bytes,
-// against the one expected EMSA-PKCS1-v1_5 encoding (§9.2), as crypto/rsa
-// does. There is no parsing of the decrypted block, so no room for the
-// lenient-parser forgeries of Bleichenbacher's 2006 attack.
+// hash h output: s^e mod n is compared with the one expected
+// EMSA-PKCS1-v1_5 encoding (§9.2), all of it, as crypto/rsa compares all k
+// bytes; both are below n, so equal numbers are equal byte strings. There is
+// no parsing of the decrypted block, so no room for the lenient-parser
+// forgeries of Bleichenbacher's 2006 attack.
 func (k *rsaKey) verifyPKCS1v15(h crypto.Hash, digest, sig []byte) bool {
-	sc := rsaScratchPool.Get().(*rsaScratch)
-	defer rsaScratchPool.Put(sc)
-	if !k.encrypt(sc, sig) {
+	if len(digest) != h.Size() || len(sig) != k.size {
 		return false
 	}
-	fixed := k.pkcs1[hashIndex(h)]
-	return len(digest) == h.Size() &&
-		bytes.Equal(sc.em[:len(fixed)], fixed) &&
-		bytes.Equal(sc.em[len(fixed):], digest)
+	sc := rsaScratchPool.Get().(*rsaScratch)
+	defer rsaScratchPool.Put(sc)
+	return k.n.ExpEquals(sig, k.pkcs1[hashIndex(h)], digest, &sc.exp)
 }
 
 // verifyPSS is RSASSA-PSS-VERIFY (RFC 8017 §8.1.2) of digest, a hash h

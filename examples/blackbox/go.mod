@@ -5,7 +5,6 @@ go 1.26.0
 require github.com/jwksauth/jwksauth v0.0.0
 
 require (
-	filippo.io/bigmod v0.1.0 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
