@@ -155,9 +155,10 @@ bench: $(BENCHSTAT)
 bench-smoke:
 	cd benchmarks && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./...
 
-## bench-load: the load suite over loopback TCP (about six minutes), into
-## benchmarks/results/load.json. LOADFLAGS passes flags to cmd/load, e.g.
-## LOADFLAGS='-rate 2000 -open-duration 20s'.
+## bench-load: the load suite over loopback TCP, three rounds (about 19
+## minutes), into benchmarks/results/load.json. LOADFLAGS passes flags to
+## cmd/load, e.g. LOADFLAGS='-rounds 1 -rate 2000 -open-duration 20s'.
+LOADFLAGS ?= -rounds 3
 bench-load:
 	@mkdir -p $(BENCH_RESULTS)
 	cd benchmarks && $(GO) run ./cmd/load -out results/load.json $(LOADFLAGS)

@@ -92,6 +92,9 @@ type Result struct {
 	// Flood is the random-kid traffic of the flood scenario (expected
 	// status 401), or nil.
 	Flood *Stats `json:"flood,omitempty"`
+	// Round numbers the suite's repetition this run belongs to, from 1
+	// (Options.Rounds).
+	Round int `json:"round,omitempty"`
 }
 
 // recorder collects latencies into an HdrHistogram and counts.
@@ -241,8 +244,8 @@ func Closed(ctx context.Context, c *http.Client, url string, clients int, d time
 
 // Describe is a one-line summary of r.
 func (r Result) Describe() string {
-	s := fmt.Sprintf("%-6s %-8s %-16s %-9s rate=%-7.0f req/s=%-8.0f p50=%6.2fms p99=%6.2fms p99.9=%6.2fms max=%7.2fms failed=%d/%d",
-		r.Model, r.Framework, r.Auth, r.Scenario, r.Rate, r.Valid.RPS, r.Valid.P50, r.Valid.P99, r.Valid.P999, r.Valid.Max, r.Valid.Failures, r.Valid.Requests)
+	s := fmt.Sprintf("#%d %-6s %-8s %-16s %-9s rate=%-7.0f req/s=%-8.0f p50=%6.2fms p99=%6.2fms p99.9=%6.2fms max=%7.2fms failed=%d/%d",
+		r.Round, r.Model, r.Framework, r.Auth, r.Scenario, r.Rate, r.Valid.RPS, r.Valid.P50, r.Valid.P99, r.Valid.P999, r.Valid.Max, r.Valid.Failures, r.Valid.Requests)
 	if f := r.Flood; f != nil {
 		s += fmt.Sprintf(" | random kids: p50=%.2fms p99=%.2fms p99.9=%.2fms not-401=%d/%d", f.P50, f.P99, f.P999, f.Failures, f.Requests)
 	}

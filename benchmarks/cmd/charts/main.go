@@ -382,13 +382,63 @@ func readLoad(path string) (*report, error) {
 	return &r, nil
 }
 
+// find returns the runs of one app under one scenario merged over the
+// suite's rounds: the median of each percentile and of the rate, the
+// largest max, requests and failures summed. nil if there is none.
 func (r *report) find(model, fw, auth, scenario string) *load.Result {
-	for i, x := range r.Results {
+	var runs []load.Result
+	for _, x := range r.Results {
 		if x.Model == model && x.Framework == fw && x.Auth == auth && x.Scenario == scenario {
-			return &r.Results[i]
+			runs = append(runs, x)
 		}
 	}
-	return nil
+	if len(runs) == 0 {
+		return nil
+	}
+	m := runs[0]
+	m.Round = len(runs) // in a merged result: how many rounds it merges
+	merge := func(get func(load.Result) *load.Stats) *load.Stats {
+		var all []load.Stats
+		for _, x := range runs {
+			if s := get(x); s != nil {
+				all = append(all, *s)
+			}
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		med := func(f func(load.Stats) float64) float64 {
+			vs := make([]float64, len(all))
+			for i, s := range all {
+				vs[i] = f(s)
+			}
+			return median(vs)
+		}
+		out := load.Stats{
+			RPS:  med(func(s load.Stats) float64 { return s.RPS }),
+			P50:  med(func(s load.Stats) float64 { return s.P50 }),
+			P99:  med(func(s load.Stats) float64 { return s.P99 }),
+			P999: med(func(s load.Stats) float64 { return s.P999 }),
+		}
+		for _, s := range all {
+			out.Requests += s.Requests
+			out.Failures += s.Failures
+			out.Max = max(out.Max, s.Max)
+		}
+		return &out
+	}
+	m.Valid = *merge(func(x load.Result) *load.Stats { return &x.Valid })
+	m.Flood = merge(func(x load.Result) *load.Stats { return x.Flood })
+	return &m
+}
+
+// rounds is the number of rounds in the report.
+func (r *report) rounds() int {
+	n := 1
+	for _, x := range r.Results {
+		n = max(n, x.Round)
+	}
+	return n
 }
 
 // openAuths returns the protections of the open model, in order of first
@@ -461,19 +511,27 @@ func loadChart(r *report, path string) error {
 }
 
 func loadTables(w io.Writer, r *report) {
-	fmt.Fprintf(w, "### Load, closed model (%s, %d clients)\n\n", r.Alg, 64)
+	per := ""
+	if n := r.rounds(); n > 1 {
+		per = fmt.Sprintf("; median of %d rounds, failures summed", n)
+	}
+	fmt.Fprintf(w, "### Load, closed model (%s, %d clients%s)\n\n", r.Alg, 64, per)
 	fmt.Fprintln(w, "| framework | auth | scenario | req/s | p50 ms | p99 ms | p99.9 ms | p99 ÷ rest | valid failed |")
 	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|")
-	for _, x := range r.Results {
-		if x.Model != "closed" {
+	seen := map[string]bool{}
+	for _, y := range r.Results {
+		k := y.Model + "/" + y.Framework + "/" + y.Auth + "/" + y.Scenario
+		if y.Model != "closed" || seen[k] {
 			continue
 		}
+		seen[k] = true
+		x := r.find("closed", y.Framework, y.Auth, y.Scenario)
 		rest := r.find("closed", x.Framework, x.Auth, load.Rest)
 		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d / %d |\n", x.Framework, x.Auth, x.Scenario,
 			x.Valid.RPS, x.Valid.P50, x.Valid.P99, x.Valid.P999, x.Valid.P99/rest.Valid.P99, x.Valid.Failures, x.Valid.Requests)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "### Load, open model (net/http, fresh %s token per request)\n\n", r.Alg)
+	fmt.Fprintf(w, "### Load, open model (net/http, fresh %s token per request%s)\n\n", r.Alg, per)
 	fmt.Fprintln(w, "| scenario | library | rate | p50 ms | p99 ms | p99.9 ms | p99 ÷ rest | valid failed | random kids p50 / p99 / p99.9 ms |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, sc := range load.Scenarios {

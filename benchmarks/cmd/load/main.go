@@ -69,12 +69,13 @@ func run() error {
 		rate      = flag.Float64("rate", 0, "open-model rate in requests/s (0: a quarter of the closed model's net/http capacity with jwksauth)")
 		flood     = flag.Float64("flood-rate", 200, "random-kid requests/s in the flood scenario")
 		alg       = flag.String("alg", "RS256", "signing algorithm of the tokens")
+		rounds    = flag.Int("rounds", 1, "repeat the suite this many times, every scenario once per round (readers take the median)")
 	)
 	flag.Parse()
 	o := load.Options{
 		Frameworks: list(*fws), Scenarios: list(*scenarios), OpenAuths: list(*auths),
 		Clients: *clients, ClosedDuration: *closedD, OpenDuration: *openD, Warmup: *warmup,
-		Rate: *rate, FloodRate: *flood,
+		Rate: *rate, FloodRate: *flood, Rounds: *rounds,
 		Log: func(s string) { fmt.Println(s) },
 	}
 	for _, m := range list(*models) {
