@@ -29,6 +29,10 @@ func serveFunc(tb testing.TB, app *App, tok string) func() int {
 		ctx.Request.SetRequestURI(Route)
 		ctx.Request.Header.Set("Authorization", "Bearer "+tok)
 		return func() int {
+			// fasthttp's server resets a reused RequestCtx's user values
+			// (where Fiber keeps the user context) after every request;
+			// without it each request would wrap the last one's context.
+			ctx.ResetUserValues()
 			ctx.Response.Reset()
 			h(&ctx)
 			return ctx.Response.StatusCode()

@@ -112,12 +112,18 @@ type verification struct {
 // Issuer is the per-issuer part of a [Telemetry]: its attribute sets and
 // the key cache it reports on. A nil *Issuer records nothing.
 type Issuer struct {
-	t         *Telemetry
-	url       string
-	attr      []metric.AddOption // just the issuer
-	success   *verification
-	reasons   []*verification // by reason index, then "other"
+	t       *Telemetry
+	url     string
+	attr    []metric.AddOption // just the issuer
+	base    []attribute.KeyValue
+	success *verification
+	// reasons, by reason index then "other", are built on an issuer's
+	// first rejection of that reason, and fetch and skipped on first use:
+	// built eagerly, their attribute sets cost ~47 KB per issuer, 470 MB
+	// for 10,000 issuers that mostly never see most reasons.
+	reasons   []atomic.Pointer[verification]
 	statusSet attribute.Set
+	lazyMu    sync.Mutex
 	fetch     map[fetchKey]fetchAttrs
 	skipped   map[string][]metric.AddOption
 
@@ -235,9 +241,14 @@ func New(o Options) (*Telemetry, error) {
 			obs.ObserveInt64(tcMisses, t.tcMisses.Load())
 			obs.ObserveInt64(tcEvictions, t.tcEvictions.Load())
 			for _, iss := range append(t.list, t.none) {
-				for _, v := range append(iss.reasons, iss.success) {
-					if n := v.n.Load(); n > 0 {
-						obs.ObserveInt64(verifications, n, metric.WithAttributeSet(v.set))
+				if n := iss.success.n.Load(); n > 0 {
+					obs.ObserveInt64(verifications, n, metric.WithAttributeSet(iss.success.set))
+				}
+				for i := range iss.reasons {
+					if v := iss.reasons[i].Load(); v != nil {
+						if n := v.n.Load(); n > 0 {
+							obs.ObserveInt64(verifications, n, metric.WithAttributeSet(v.set))
+						}
 					}
 				}
 			}
@@ -288,46 +299,83 @@ func (t *Telemetry) newIssuer(url string) *Issuer {
 	}
 	iss.statusSet = attribute.NewSet(base...)
 	iss.attr = []metric.AddOption{metric.WithAttributeSet(iss.statusSet)}
-	mk := func(striped bool, kv ...attribute.KeyValue) *verification {
-		all := append(append([]attribute.KeyValue(nil), base...), kv...)
-		s := attribute.NewSet(all...)
-		return &verification{
-			n:      newCounter(striped),
-			set:    s,
-			record: []metric.RecordOption{metric.WithAttributeSet(s)},
-			attrs:  all,
-		}
-	}
-	iss.success = mk(true, attribute.String(AttrOutcome, "success"))
-	iss.reasons = make([]*verification, len(t.reasons)+1)
-	for i, r := range append(append([]string(nil), t.reasons...), "other") {
-		iss.reasons[i] = mk(false, attribute.String(AttrOutcome, "rejected"), attribute.String(AttrReason, r))
-	}
-	if url == "" {
-		return iss
-	}
-	iss.fetch = make(map[fetchKey]fetchAttrs)
-	for _, doc := range []string{"jwks", "discovery"} {
-		for _, res := range []string{"fetched", "not_modified", "unchanged", "failed"} {
-			for _, class := range []string{"2xx", "3xx", "4xx", "5xx", "none"} {
-				s := attribute.NewSet(append(base[:len(base):len(base)],
-					attribute.String(AttrDocument, doc), attribute.String(AttrFetchResult, res),
-					attribute.String(AttrStatusClass, class))...)
-				d := attribute.NewSet(append(base[:len(base):len(base)],
-					attribute.String(AttrDocument, doc), attribute.String(AttrFetchResult, res))...)
-				iss.fetch[fetchKey{doc, res, class}] = fetchAttrs{
-					add:    []metric.AddOption{metric.WithAttributeSet(s)},
-					record: []metric.RecordOption{metric.WithAttributeSet(d)},
-				}
-			}
-		}
-	}
-	iss.skipped = make(map[string][]metric.AddOption)
-	for _, r := range skipReasons {
-		iss.skipped[r] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
-			append(base[:len(base):len(base)], attribute.String(AttrSkipReason, r))...))}
-	}
+	iss.base = base
+	iss.success = iss.newVerification(true, attribute.String(AttrOutcome, "success"))
+	iss.reasons = make([]atomic.Pointer[verification], len(t.reasons)+1)
 	return iss
+}
+
+func (iss *Issuer) newVerification(striped bool, kv ...attribute.KeyValue) *verification {
+	all := append(append([]attribute.KeyValue(nil), iss.base...), kv...)
+	s := attribute.NewSet(all...)
+	return &verification{
+		n:      newCounter(striped),
+		set:    s,
+		record: []metric.RecordOption{metric.WithAttributeSet(s)},
+		attrs:  all,
+	}
+}
+
+// reason returns the verification of rejection reason i (the last index:
+// "other"), building it on first use.
+func (iss *Issuer) reason(i int) *verification {
+	p := &iss.reasons[i]
+	if v := p.Load(); v != nil {
+		return v
+	}
+	name := "other"
+	if i < len(iss.t.reasons) {
+		name = iss.t.reasons[i]
+	}
+	v := iss.newVerification(false, attribute.String(AttrOutcome, "rejected"), attribute.String(AttrReason, name))
+	if p.CompareAndSwap(nil, v) {
+		return v
+	}
+	return p.Load()
+}
+
+// fetchAttrs returns the attributes of a fetch of doc with result res and
+// HTTP status class, building them on first use.
+func (iss *Issuer) fetchAttrs(doc, res, class string) fetchAttrs {
+	k := fetchKey{doc, res, class}
+	iss.lazyMu.Lock()
+	defer iss.lazyMu.Unlock()
+	if a, ok := iss.fetch[k]; ok {
+		return a
+	}
+	if iss.fetch == nil {
+		iss.fetch = make(map[fetchKey]fetchAttrs)
+	}
+	base := iss.base
+	s := attribute.NewSet(append(base[:len(base):len(base)],
+		attribute.String(AttrDocument, doc), attribute.String(AttrFetchResult, res),
+		attribute.String(AttrStatusClass, class))...)
+	d := attribute.NewSet(append(base[:len(base):len(base)],
+		attribute.String(AttrDocument, doc), attribute.String(AttrFetchResult, res))...)
+	a := fetchAttrs{
+		add:    []metric.AddOption{metric.WithAttributeSet(s)},
+		record: []metric.RecordOption{metric.WithAttributeSet(d)},
+	}
+	iss.fetch[k] = a
+	return a
+}
+
+// skippedAttrs returns the attributes of a key skipped for reason r,
+// building them on first use.
+func (iss *Issuer) skippedAttrs(r string) []metric.AddOption {
+	iss.lazyMu.Lock()
+	defer iss.lazyMu.Unlock()
+	if a, ok := iss.skipped[r]; ok {
+		return a
+	}
+	if iss.skipped == nil {
+		iss.skipped = make(map[string][]metric.AddOption)
+	}
+	base := iss.base
+	a := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+		append(base[:len(base):len(base)], attribute.String(AttrSkipReason, r))...))}
+	iss.skipped[r] = a
+	return a
 }
 
 // Issuer returns the handle of a configured issuer, or the handle for
@@ -413,7 +461,7 @@ func (t *Telemetry) End(ctx context.Context, v Verification, iss *Issuer, reason
 		if reason >= len(iss.reasons)-1 {
 			reason = len(iss.reasons) - 1
 		}
-		vv = iss.reasons[reason]
+		vv = iss.reason(reason)
 	}
 	vv.n.Add(1)
 	if hit {
@@ -470,9 +518,8 @@ func (t *Telemetry) Answered(ctx context.Context, adapter string, status int) {
 	t.answers.Add(ctx, 1, opts...)
 }
 
-// skipReasons are the values of jwksauth.key.skip_reason.
-var skipReasons = []string{"invalid", "unsupported", "symmetric", "not_signing", "other"}
-
+// skipReason is the jwksauth.key.skip_reason of err: invalid, unsupported,
+// symmetric, not_signing or other.
 func skipReason(err error) string {
 	switch {
 	case errors.Is(err, jwks.ErrInvalidKey):
@@ -530,7 +577,7 @@ func (iss *Issuer) OnEvent(ev jwks.Event) {
 		case ev.Kind == jwks.EventNotModified || ev.Status == 304:
 			res = "not_modified"
 		}
-		a := iss.fetch[fetchKey{doc, res, statusClass(ev.Status)}]
+		a := iss.fetchAttrs(doc, res, statusClass(ev.Status))
 		t.fetches.Add(ctx, 1, a.add...)
 		t.fetchDuration.Record(ctx, ev.Duration.Seconds(), a.record...)
 		if ev.Kind != jwks.EventFetchFailed && iss.stale.CompareAndSwap(true, false) {
@@ -546,7 +593,7 @@ func (iss *Issuer) OnEvent(ev jwks.Event) {
 		iss.fetchSpan(ev, doc, res)
 	case jwks.EventKeySkipped:
 		r := skipReason(ev.Err)
-		t.keysSkipped.Add(ctx, 1, iss.skipped[r]...) // the cache logs it, with the error
+		t.keysSkipped.Add(ctx, 1, iss.skippedAttrs(r)...) // the cache logs it, with the error
 	case jwks.EventStaleServed:
 		t.staleServes.Add(ctx, 1, iss.attr...)
 		// The cache logs the start of stale serving; the end is logged here.
