@@ -131,7 +131,7 @@ BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 BENCHCOUNT ?= 6
 BENCH_MICRO ?= BenchmarkVerify|BenchmarkTokenCacheHit|BenchmarkFramework
 BENCH_RESULTS := benchmarks/results
-LOADFLAGS ?=
+LOADFLAGS ?= -rounds 3
 
 .PHONY: bench-modules bench-smoke bench-load charts
 
@@ -158,7 +158,6 @@ bench-smoke:
 ## bench-load: the load suite over loopback TCP, three rounds (about 19
 ## minutes), into benchmarks/results/load.json. LOADFLAGS passes flags to
 ## cmd/load, e.g. LOADFLAGS='-rounds 1 -rate 2000 -open-duration 20s'.
-LOADFLAGS ?= -rounds 3
 bench-load:
 	@mkdir -p $(BENCH_RESULTS)
 	cd benchmarks && $(GO) run ./cmd/load -out results/load.json $(LOADFLAGS)
