@@ -109,9 +109,6 @@ var rsaScratchPool = sync.Pool{New: func() any { return new(rsaScratch) }}
 // for a signature whose length is not k or whose value is not below n (step
 // 1, "signature representative out of range").
 func (k *rsaKey) encrypt(sc *rsaScratch, sig []byte) bool {
-	if len(sig) != k.size {
-		return false
-	}
 	if cap(sc.em) < k.size {
 		sc.em = make([]byte, k.size)
 	}
@@ -126,9 +123,7 @@ func (k *rsaKey) encrypt(sc *rsaScratch, sig []byte) bool {
 // no parsing of the decrypted block, so no room for the lenient-parser
 // forgeries of Bleichenbacher's 2006 attack.
 func (k *rsaKey) verifyPKCS1v15(h crypto.Hash, digest, sig []byte) bool {
-	if len(digest) != h.Size() || len(sig) != k.size {
-		return false
-	}
+	// ExpEquals refuses a signature or a digest of the wrong length.
 	sc := rsaScratchPool.Get().(*rsaScratch)
 	defer rsaScratchPool.Put(sc)
 	return k.n.ExpEquals(sig, k.pkcs1[hashIndex(h)], digest, &sc.exp)

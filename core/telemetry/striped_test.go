@@ -56,6 +56,9 @@ func BenchmarkCounterParallel(b *testing.B) {
 					c.Add(1)
 				}
 			})
+			if got := c.Load(); got != int64(b.N) {
+				b.Fatalf("counted %d of %d adds", got, b.N)
+			}
 		})
 	}
 }
@@ -69,8 +72,13 @@ func BenchmarkCounterSerial(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			c := newCounter(striped)
+			n := int64(0)
 			for b.Loop() {
 				c.Add(1)
+				n++
+			}
+			if got := c.Load(); got != n {
+				b.Fatalf("counted %d of %d adds", got, n)
 			}
 		})
 	}
